@@ -1,0 +1,110 @@
+/* Internal: the in-memory model the loader (model.c) builds and the forward pass
+ * (forward.c) reads. Nothing here is public API.
+ *
+ * Shapes legend: C = conv channels, K = kernel width, D = hidden_size, H = heads,
+ * I = intermediate_size, G = pos-conv groups, Kp = pos-conv kernel, V = vocab size.
+ * Every weight pointer is F32, aligned to 4 bytes at least, and points either into the
+ * mapped model.safetensors or into a buffer owned by the model (model->owned).
+ * The comment on each field names the checkpoint tensor it comes from.
+ */
+#ifndef W2VEE_MODEL_H
+#define W2VEE_MODEL_H
+
+#include "w2vee/w2vee.h"
+
+G_BEGIN_DECLS
+
+/* Sanity bounds checked before any allocation (reliability.md "Model files"). */
+#define W2VEE_MAX_CONV_LAYERS 16
+#define W2VEE_MAX_CHANNELS 8192       /* conv_dim entries, hidden_size */
+#define W2VEE_MAX_KERNEL 1024         /* conv_kernel entries, num_conv_pos_embeddings */
+#define W2VEE_MAX_LAYERS 128          /* num_hidden_layers */
+#define W2VEE_MAX_INTERMEDIATE 65536  /* intermediate_size */
+#define W2VEE_MAX_VOCAB 65536         /* vocab_size */
+#define W2VEE_MAX_TOKEN_BYTES 256     /* one vocab.json token */
+#define W2VEE_MAX_MODEL_BYTES (G_GUINT64_CONSTANT (8) << 30) /* F32 weights in all */
+
+typedef enum {
+  W2VEE_CONV_NORM_GROUP, /* feat_extract_norm "group": GroupNorm(C, C) on layer 0 only */
+  W2VEE_CONV_NORM_LAYER, /* "layer": LayerNorm over channels on every layer */
+} W2veeConvNorm;
+
+typedef struct {
+  gsize hidden_size;            /* D */
+  gsize n_layers;               /* num_hidden_layers */
+  gsize n_heads;                /* num_attention_heads; D % H == 0 */
+  gsize intermediate_size;      /* I */
+  double layer_norm_eps;        /* encoder and projection LayerNorms */
+  W2veeConvNorm conv_norm;      /* feat_extract_norm */
+  gsize n_conv;                 /* len(conv_dim) == len(conv_kernel) == len(conv_stride) */
+  gsize conv_dim[W2VEE_MAX_CONV_LAYERS];
+  gsize conv_kernel[W2VEE_MAX_CONV_LAYERS];
+  gsize conv_stride[W2VEE_MAX_CONV_LAYERS];
+  gboolean conv_bias;
+  gsize pos_kernel;             /* num_conv_pos_embeddings (Kp) */
+  gsize pos_groups;             /* num_conv_pos_embedding_groups (G); D % G == 0 */
+  gboolean stable_layer_norm;   /* do_stable_layer_norm */
+  gsize vocab_size;             /* V */
+  gsize pad_token_id;           /* CTC blank */
+  gboolean do_normalize;        /* preprocessor_config.json; default TRUE */
+} W2veeConfig;
+
+typedef struct {
+  const float *w;      /* (C_out, K, C_in): conv_layers.{i}.conv.weight [C_out, C_in, K], reordered at load */
+  const float *b;      /* (C_out) conv_layers.{i}.conv.bias, or NULL without conv_bias */
+  const float *norm_w; /* (C_out) conv_layers.{i}.layer_norm.weight, or NULL (group norm: layer 0 only) */
+  const float *norm_b; /* (C_out) conv_layers.{i}.layer_norm.bias, or NULL */
+  gsize c_in, c_out, kernel, stride;
+} W2veeConvLayer;
+
+typedef struct {
+  const float *q_w, *q_b;           /* (D, D), (D) attention.q_proj.{weight,bias} */
+  const float *k_w, *k_b;           /* (D, D), (D) attention.k_proj */
+  const float *v_w, *v_b;           /* (D, D), (D) attention.v_proj */
+  const float *o_w, *o_b;           /* (D, D), (D) attention.out_proj */
+  const float *ln_w, *ln_b;         /* (D) layer_norm */
+  const float *ff_in_w, *ff_in_b;   /* (I, D), (I) feed_forward.intermediate_dense */
+  const float *ff_out_w, *ff_out_b; /* (D, I), (D) feed_forward.output_dense */
+  const float *final_ln_w, *final_ln_b; /* (D) final_layer_norm */
+} W2veeLayer;
+
+typedef struct {
+  guint layer;     /* 1-based transformer layer whose output this exit reads */
+  const float *w;  /* (V, D) decoders.{i}.weight or lm_head.weight */
+  const float *b;  /* (V) decoders.{i}.bias or lm_head.bias */
+} W2veeExit;
+
+struct _W2veeModel {
+  gint ref_count;                   /* atomic */
+  char *path;                       /* model directory */
+  W2veeConfig cfg;
+
+  W2veeConvLayer conv[W2VEE_MAX_CONV_LAYERS]; /* cfg.n_conv used */
+
+  const float *proj_ln_w, *proj_ln_b; /* (C_last) wav2vec2.feature_projection.layer_norm */
+  const float *proj_w, *proj_b;       /* (D, C_last), (D) wav2vec2.feature_projection.projection */
+
+  /* (G, D/G, Kp, D/G): encoder.pos_conv_embed.conv weight, rebuilt from weight norm
+   * w[o,i,k] = g[k] * v[o,i,k] / ||v[:,:,k]||_2 and reordered to (group, out, k, in). */
+  const float *pos_w;
+  const float *pos_b;               /* (D) encoder.pos_conv_embed.conv.bias */
+
+  const float *enc_ln_w, *enc_ln_b; /* (D) wav2vec2.encoder.layer_norm */
+
+  W2veeLayer *layers;               /* (n_layers) wav2vec2.encoder.layers.{l} */
+
+  guint n_exits;
+  W2veeExit *exits;                 /* (n_exits), sorted by layer */
+
+  char **tokens;                    /* (V) NUL-terminated UTF-8, from vocab.json or the default */
+  gint word_delimiter_id;           /* id of "|", or -1 */
+  gboolean *is_special;             /* (V) TRUE for "<...>" tokens other than the blank */
+
+  GMappedFile *mapped;              /* model.safetensors, kept mapped while the model lives */
+  GPtrArray *owned;                 /* float buffers made at load (converted, reordered) */
+  gsize weight_bytes;               /* F32 bytes of all weights the forward pass reads */
+};
+
+G_END_DECLS
+
+#endif /* W2VEE_MODEL_H */

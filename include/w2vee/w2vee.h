@@ -1,0 +1,200 @@
+/* libw2vee — exact early-exit wav2vec2 (CTC) inference on the CPU.
+ *
+ * Two objects, as in whisper.cpp:
+ *
+ *   W2veeModel    the weights of one checkpoint. Read-only after loading, reference
+ *                 counted, and safe to share between any number of threads.
+ *   W2veeSession  the workspace of one inference stream: every buffer it needs is
+ *                 allocated once, in w2vee_session_new(), for a maximum input length.
+ *                 A session may be used by one thread at a time (no internal locking);
+ *                 use one session per thread. w2vee_session_run() allocates nothing.
+ *
+ * Units: audio is 16 kHz mono float32 in [-1, 1] ("samples"). The encoder emits one
+ * frame per w2vee_model_frame_stride() samples (320 for wav2vec2-base); frame t covers
+ * samples [t * stride, t * stride + receptive_field).
+ *
+ * Exits are numbered 1..n (shallowest to deepest) everywhere in this API, the CLI and
+ * the element. Exit e reads the output of transformer layer w2vee_model_exit_layer(e)
+ * (1-based). Running to exit e computes no layer beyond that layer.
+ *
+ * Shapes legend: T = encoder frames, V = vocabulary size, D = model dimension.
+ */
+#ifndef W2VEE_H
+#define W2VEE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** Sample rate every model of this family expects, in Hz. */
+#define W2VEE_SAMPLE_RATE 16000
+
+/* ------------------------------------------------------------------------- */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------- */
+
+#define W2VEE_ERROR (w2vee_error_quark ())
+GQuark w2vee_error_quark (void);
+
+/**
+ * W2veeError: codes of the W2VEE_ERROR domain. Messages always name the file (and the
+ * tensor or key, where there is one) and the reason.
+ */
+typedef enum {
+  W2VEE_ERROR_NOT_FOUND,        /* a required file is missing */
+  W2VEE_ERROR_IO,               /* a file exists but cannot be read or mapped */
+  W2VEE_ERROR_LFS_POINTER,      /* a Git LFS pointer was saved instead of the file */
+  W2VEE_ERROR_HTML,             /* an HTML page (e.g. a login or error page) was saved instead */
+  W2VEE_ERROR_HEADER_LENGTH,    /* safetensors header length too large or beyond the file */
+  W2VEE_ERROR_HEADER_JSON,      /* safetensors header not UTF-8, not JSON, not an object, bad entry */
+  W2VEE_ERROR_DTYPE,            /* unknown or unsupported tensor dtype */
+  W2VEE_ERROR_TENSOR_SIZE,      /* end - begin != numel * dtype size, or the product overflows */
+  W2VEE_ERROR_TENSOR_LAYOUT,    /* offsets not contiguous from 0, unsorted, gap, overlap, not ending at EOF */
+  W2VEE_ERROR_DUPLICATE,        /* duplicate tensor name or JSON key */
+  W2VEE_ERROR_CONFIG,           /* config.json / preprocessor_config.json invalid or inconsistent */
+  W2VEE_ERROR_VOCAB,            /* vocab.json invalid, or its size differs from the heads' rows */
+  W2VEE_ERROR_MISSING_TENSOR,   /* a tensor the config requires is absent */
+  W2VEE_ERROR_SHAPE,            /* a tensor's shape disagrees with config.json */
+  W2VEE_ERROR_TOO_LARGE,        /* a size exceeds a sanity bound (checked before allocating) */
+  W2VEE_ERROR_INVALID_ARGUMENT, /* bad runtime argument: exit out of range, input too long */
+} W2veeError;
+
+/* ------------------------------------------------------------------------- */
+/* Model                                                                     */
+/* ------------------------------------------------------------------------- */
+
+typedef struct _W2veeModel W2veeModel;
+
+/**
+ * w2vee_model_load:
+ * @path: a model directory in the Hugging Face layout (config.json, model.safetensors,
+ *   optionally vocab.json and preprocessor_config.json).
+ *
+ * Maps model.safetensors (no second copy of F32 tensors that are suitably aligned);
+ * F16 and BF16 tensors are converted to F32 once, here. Every structural check of
+ * docs/engine.md runs before anything large is allocated.
+ *
+ * Returns: (transfer full): a model with one reference, or NULL and @error set.
+ */
+W2veeModel *w2vee_model_load (const char *path, GError **error);
+W2veeModel *w2vee_model_ref (W2veeModel *model);
+void w2vee_model_unref (W2veeModel *model);
+
+/** Number of exits (>= 1). */
+guint w2vee_model_n_exits (const W2veeModel *model);
+/** Transformer layer (1-based) that exit @exit (1-based) reads; 0 if out of range. */
+guint w2vee_model_exit_layer (const W2veeModel *model, guint exit);
+/** Number of transformer layers. */
+guint w2vee_model_n_layers (const W2veeModel *model);
+/** Vocabulary size V (rows of every exit head). */
+guint w2vee_model_vocab_size (const W2veeModel *model);
+/** Token text of id @id (NULL if out of range). */
+const char *w2vee_model_token (const W2veeModel *model, guint id);
+/** Id of the CTC blank (config pad_token_id). */
+guint w2vee_model_blank_id (const W2veeModel *model);
+/** Samples between two frames (product of the conv strides; 320 for base). */
+guint w2vee_model_frame_stride (const W2veeModel *model);
+/** Samples one frame sees (400 for base). */
+guint w2vee_model_receptive_field (const W2veeModel *model);
+/** Encoder frames T for @n_samples of input (0 when shorter than one receptive field). */
+gsize w2vee_model_n_frames (const W2veeModel *model, gsize n_samples);
+/** Floating-point operations (multiply-add = 2) to run @n_samples up to @exit, in GFLOP. */
+double w2vee_model_gflop (const W2veeModel *model, guint exit, gsize n_samples);
+/** Bytes of F32 weights the model holds (mapped or converted). */
+gsize w2vee_model_weight_bytes (const W2veeModel *model);
+/** The directory the model was loaded from. */
+const char *w2vee_model_path (const W2veeModel *model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeModel, w2vee_model_unref)
+
+/* ------------------------------------------------------------------------- */
+/* Session                                                                   */
+/* ------------------------------------------------------------------------- */
+
+typedef struct _W2veeSession W2veeSession;
+
+typedef struct {
+  guint n_threads;   /* worker threads for this session; 0 = one per online CPU */
+  gsize max_samples; /* longest input accepted by w2vee_session_run(), in samples */
+} W2veeSessionParams;
+
+/** Defaults: n_threads 0, max_samples 30 s (480000). */
+W2veeSessionParams w2vee_session_default_params (void);
+
+/**
+ * w2vee_session_new:
+ * Allocates the whole workspace for inputs of up to @params->max_samples.
+ * The session holds a reference on @model.
+ */
+W2veeSession *w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params,
+    GError **error);
+void w2vee_session_free (W2veeSession *session);
+W2veeModel *w2vee_session_get_model (W2veeSession *session);
+/** Bytes of workspace the session allocated. */
+gsize w2vee_session_workspace_bytes (const W2veeSession *session);
+
+/**
+ * w2vee_session_run:
+ * @samples: (n_samples) 16 kHz mono float32; not modified.
+ * @last_exit: 1..n_exits; layers beyond w2vee_model_exit_layer(@last_exit) are not run.
+ *
+ * Computes the logits of every exit 1..@last_exit (the heads are cheap; the layers are
+ * shared). Allocates nothing. Fails with W2VEE_ERROR_INVALID_ARGUMENT when @n_samples
+ * exceeds max_samples or @last_exit is out of range. An input shorter than one
+ * receptive field gives T = 0 frames (and succeeds).
+ */
+gboolean w2vee_session_run (W2veeSession *session, const float *samples, gsize n_samples,
+    guint last_exit, GError **error);
+
+/**
+ * w2vee_session_logits:
+ * Returns: (transfer none): the logits of @exit from the last run, row-major (T, V),
+ * valid until the next run; NULL if @exit was not computed. @n_frames receives T.
+ */
+const float *w2vee_session_logits (const W2veeSession *session, guint exit,
+    gsize *n_frames);
+
+/* ------------------------------------------------------------------------- */
+/* CTC greedy decoding                                                       */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  char *word;           /* UTF-8, as spelled by the vocabulary (upper case for English) */
+  gsize first_frame;    /* first frame of the word's first token */
+  gsize last_frame;     /* last frame of the word's last token (inclusive) */
+  guint64 start_sample; /* first_frame * stride, relative to the decoded input */
+  guint64 end_sample;   /* last_frame * stride + receptive_field (exclusive) */
+  float confidence;     /* mean max-posterior over frames first..last, 0..1 */
+} W2veeWord;
+
+typedef struct {
+  char *text;           /* words joined by single spaces; "" when nothing was said */
+  float confidence;     /* mean max-posterior over the frames inside words (all frames
+                         * when there is no word), 0..1; 0 for T = 0 */
+  gsize n_frames;       /* T */
+  guint n_words;
+  W2veeWord *words;     /* (n_words) */
+} W2veeTranscript;
+
+/**
+ * w2vee_ctc_greedy:
+ * @logits: (n_frames, V) of one exit.
+ * Argmax per frame, collapse repeats, drop the blank, word delimiter "|" splits words,
+ * other special tokens ("<...>") are dropped. Never fails; allocates the result.
+ */
+W2veeTranscript *w2vee_ctc_greedy (const W2veeModel *model, const float *logits,
+    gsize n_frames);
+void w2vee_transcript_free (W2veeTranscript *transcript);
+
+/** Converts a sample count at W2VEE_SAMPLE_RATE to nanoseconds. */
+static inline guint64
+w2vee_samples_to_ns (guint64 samples)
+{
+  return samples * G_GUINT64_CONSTANT (1000000000) / W2VEE_SAMPLE_RATE;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeTranscript, w2vee_transcript_free)
+
+G_END_DECLS
+
+#endif /* W2VEE_H */

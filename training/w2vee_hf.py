@@ -1,0 +1,245 @@
+"""Shared by training/ and tests/: torchaudio wav2vec2 models <-> the Hugging Face layout.
+
+Run with Debian's /usr/bin/python3 (python3-torch 1.13, python3-torchaudio 0.13).
+
+An *arch* is a dict of torchaudio.models.wav2vec2_model() arguments (dropouts are
+forced to 0 when building for inference). write_model_dir() writes exactly the layout
+libw2vee loads (config.json, vocab.json, preprocessor_config.json, model.safetensors)
+with the state-dict names of transformers' Wav2Vec2ForCTC, and safetensors is written
+here directly (the format is an 8-byte little-endian header length, a JSON header,
+then the raw tensors).
+"""
+
+import json
+import os
+import struct
+
+import torch
+import torchaudio
+
+# facebook/wav2vec2-base-960h vocabulary, id order (design.md section 3).
+DEFAULT_VOCAB = ["<pad>", "<s>", "</s>", "<unk>", "|"] + list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
+
+BASE_ARCH = dict(
+    extractor_mode="group_norm",
+    extractor_conv_layer_config=[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2,
+    extractor_conv_bias=False,
+    encoder_embed_dim=768,
+    encoder_projection_dropout=0.0,
+    encoder_pos_conv_kernel=128,
+    encoder_pos_conv_groups=16,
+    encoder_num_layers=12,
+    encoder_num_heads=12,
+    encoder_attention_dropout=0.0,
+    encoder_ff_interm_features=3072,
+    encoder_ff_interm_dropout=0.0,
+    encoder_dropout=0.0,
+    encoder_layer_norm_first=False,
+    encoder_layer_drop=0.0,
+    aux_num_out=None,
+)
+
+_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+
+
+def build_torchaudio(arch, inference=True):
+    """torchaudio Wav2Vec2Model for @arch; with @inference all dropouts are 0."""
+    args = dict(arch)
+    if inference:
+        for k in list(args):
+            if k.endswith("dropout") or k == "encoder_layer_drop":
+                args[k] = 0.0
+    return torchaudio.models.wav2vec2_model(**args)
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Writes {name: tensor} contiguously in name order; header padded to 8 bytes."""
+    header = {}
+    blobs = []
+    offset = 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous().cpu()
+        if t.dtype not in _DTYPES:
+            raise ValueError(f"{name}: unsupported dtype {t.dtype}")
+        raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[name] = {
+            "dtype": _DTYPES[t.dtype],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
+        blobs.append(raw)
+        offset += len(raw)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    hjson = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    hjson += b" " * ((8 - len(hjson) % 8) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(hjson)))
+        f.write(hjson)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
+
+
+def hf_state_dict(model, decoders=None, lm_head=None, weight_norm_names="legacy"):
+    """Maps a torchaudio Wav2Vec2Model (+ optional exit heads) to Wav2Vec2ForCTC names.
+
+    @decoders: list of nn.Linear written as decoders.{i}; @lm_head: nn.Linear or None
+    (model.aux is used when present and @lm_head is None).
+    @weight_norm_names: "legacy" (weight_g / weight_v) or "parametrizations"
+    (parametrizations.weight.original0 / original1, as newer PyTorch saves them).
+    """
+    sd = {}
+    p = "wav2vec2."
+    for i, layer in enumerate(model.feature_extractor.conv_layers):
+        q = f"{p}feature_extractor.conv_layers.{i}."
+        sd[q + "conv.weight"] = layer.conv.weight
+        if layer.conv.bias is not None:
+            sd[q + "conv.bias"] = layer.conv.bias
+        if layer.layer_norm is not None:
+            sd[q + "layer_norm.weight"] = layer.layer_norm.weight
+            sd[q + "layer_norm.bias"] = layer.layer_norm.bias
+    fp = model.encoder.feature_projection
+    sd[p + "feature_projection.layer_norm.weight"] = fp.layer_norm.weight
+    sd[p + "feature_projection.layer_norm.bias"] = fp.layer_norm.bias
+    sd[p + "feature_projection.projection.weight"] = fp.projection.weight
+    sd[p + "feature_projection.projection.bias"] = fp.projection.bias
+    tr = model.encoder.transformer
+    conv = tr.pos_conv_embed.conv
+    q = p + "encoder.pos_conv_embed.conv."
+    if weight_norm_names == "legacy":
+        sd[q + "weight_g"] = conv.weight_g
+        sd[q + "weight_v"] = conv.weight_v
+    elif weight_norm_names == "parametrizations":
+        sd[q + "parametrizations.weight.original0"] = conv.weight_g
+        sd[q + "parametrizations.weight.original1"] = conv.weight_v
+    else:
+        raise ValueError(weight_norm_names)
+    sd[q + "bias"] = conv.bias
+    sd[p + "encoder.layer_norm.weight"] = tr.layer_norm.weight
+    sd[p + "encoder.layer_norm.bias"] = tr.layer_norm.bias
+    for i, layer in enumerate(tr.layers):
+        q = f"{p}encoder.layers.{i}."
+        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            lin = getattr(layer.attention, name)
+            sd[q + f"attention.{name}.weight"] = lin.weight
+            sd[q + f"attention.{name}.bias"] = lin.bias
+        sd[q + "layer_norm.weight"] = layer.layer_norm.weight
+        sd[q + "layer_norm.bias"] = layer.layer_norm.bias
+        ff = layer.feed_forward
+        sd[q + "feed_forward.intermediate_dense.weight"] = ff.intermediate_dense.weight
+        sd[q + "feed_forward.intermediate_dense.bias"] = ff.intermediate_dense.bias
+        sd[q + "feed_forward.output_dense.weight"] = ff.output_dense.weight
+        sd[q + "feed_forward.output_dense.bias"] = ff.output_dense.bias
+        sd[q + "final_layer_norm.weight"] = layer.final_layer_norm.weight
+        sd[q + "final_layer_norm.bias"] = layer.final_layer_norm.bias
+    head = lm_head if lm_head is not None else model.aux
+    if head is not None:
+        sd["lm_head.weight"] = head.weight
+        sd["lm_head.bias"] = head.bias
+    for i, dec in enumerate(decoders or []):
+        sd[f"decoders.{i}.weight"] = dec.weight
+        sd[f"decoders.{i}.bias"] = dec.bias
+    return sd
+
+
+def hf_config(arch, vocab_size, exit_layers=None, pad_token_id=0, layer_norm_eps=1e-5):
+    """config.json for @arch in transformers' Wav2Vec2Config vocabulary."""
+    convs = arch["extractor_conv_layer_config"] or BASE_ARCH["extractor_conv_layer_config"]
+    cfg = {
+        "architectures": ["Wav2Vec2ForCTC"],
+        "model_type": "wav2vec2",
+        "hidden_size": arch["encoder_embed_dim"],
+        "num_hidden_layers": arch["encoder_num_layers"],
+        "num_attention_heads": arch["encoder_num_heads"],
+        "intermediate_size": arch["encoder_ff_interm_features"],
+        "hidden_act": "gelu",
+        "layer_norm_eps": layer_norm_eps,
+        "feat_extract_norm": "group" if arch["extractor_mode"] == "group_norm" else "layer",
+        "feat_extract_activation": "gelu",
+        "conv_dim": [c for c, _, _ in convs],
+        "conv_kernel": [k for _, k, _ in convs],
+        "conv_stride": [s for _, _, s in convs],
+        "conv_bias": bool(arch["extractor_conv_bias"]),
+        "num_conv_pos_embeddings": arch["encoder_pos_conv_kernel"],
+        "num_conv_pos_embedding_groups": arch["encoder_pos_conv_groups"],
+        "do_stable_layer_norm": bool(arch["encoder_layer_norm_first"]),
+        "vocab_size": vocab_size,
+        "pad_token_id": pad_token_id,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "ctc_loss_reduction": "sum",
+        "hidden_dropout": 0.1,
+        "attention_dropout": 0.1,
+        "activation_dropout": 0.0,
+        "feat_proj_dropout": 0.1,
+        "final_dropout": 0.1,
+        "layerdrop": 0.1,
+        "mask_time_prob": 0.05,
+    }
+    if exit_layers is not None:
+        cfg["exit_layers"] = list(exit_layers)
+    return cfg
+
+
+def write_model_dir(outdir, model, arch, decoders=None, lm_head=None, vocab=None,
+                    exit_layers=None, dtype=torch.float32, weight_norm_names="legacy",
+                    do_normalize=True, write_vocab=True, extra_config=None):
+    """Writes a complete model directory libw2vee (and transformers) can load."""
+    os.makedirs(outdir, exist_ok=True)
+    vocab = vocab or DEFAULT_VOCAB
+    sd = hf_state_dict(model, decoders, lm_head, weight_norm_names)
+    sd = {k: v.detach().to(dtype) for k, v in sd.items()}
+    write_safetensors(os.path.join(outdir, "model.safetensors"), sd, {"format": "pt"})
+    cfg = hf_config(arch, len(vocab), exit_layers)
+    if extra_config:
+        cfg.update(extra_config)
+    with open(os.path.join(outdir, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    if write_vocab:
+        with open(os.path.join(outdir, "vocab.json"), "w") as f:
+            json.dump({tok: i for i, tok in enumerate(vocab)}, f, indent=2)
+    with open(os.path.join(outdir, "preprocessor_config.json"), "w") as f:
+        json.dump({
+            "do_normalize": bool(do_normalize),
+            "feature_extractor_type": "Wav2Vec2FeatureExtractor",
+            "feature_size": 1,
+            "padding_side": "right",
+            "padding_value": 0.0,
+            "return_attention_mask": False,
+            "sampling_rate": 16000,
+        }, f, indent=2)
+
+
+def normalize_audio(x):
+    """Wav2Vec2FeatureExtractor's do_normalize: zero mean, unit population variance."""
+    x = x.to(torch.float64)
+    x = (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + 1e-7)
+    return x.to(torch.float32)
+
+
+def layer_outputs(model, waveform, n_layers=None):
+    """Per-layer transformer outputs (list of (T, D)) of a torchaudio model for one
+    utterance (1-D float tensor, already normalised), computing no layer beyond
+    @n_layers. Stable-LN models: outputs are *before* the final encoder LayerNorm."""
+    with torch.no_grad():
+        feats, _ = model.feature_extractor(waveform[None, :], None)
+        x = model.encoder.feature_projection(feats)
+        outs = model.encoder.transformer.get_intermediate_outputs(x, None, n_layers)
+    return [o[0] for o in outs]
+
+
+def exit_logits(model, heads, exit_layers, waveform, stable_layer_norm):
+    """Logits (T, V) of every exit: heads[i] (nn.Linear) reads layer exit_layers[i]
+    (1-based). In a stable-LN model only the last layer's output is normalised."""
+    outs = layer_outputs(model, waveform, max(exit_layers))
+    n = len(model.encoder.transformer.layers)
+    res = []
+    with torch.no_grad():
+        for head, layer in zip(heads, exit_layers):
+            h = outs[layer - 1]
+            if stable_layer_norm and layer == n:
+                h = model.encoder.transformer.layer_norm(h)
+            res.append(head(h))
+    return res
