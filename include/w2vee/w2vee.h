@@ -146,6 +146,9 @@ gsize w2vee_session_workspace_bytes (const W2veeSession *session);
 gboolean w2vee_session_run (W2veeSession *session, const float *samples, gsize n_samples,
     guint last_exit, GError **error);
 
+/** Transformer layers computed by the last successful run (0 before any run). */
+guint w2vee_session_last_layer (const W2veeSession *session);
+
 /**
  * w2vee_session_logits:
  * Returns: (transfer none): the logits of @exit from the last run, row-major (T, V),
@@ -185,6 +188,47 @@ typedef struct {
 W2veeTranscript *w2vee_ctc_greedy (const W2veeModel *model, const float *logits,
     gsize n_frames);
 void w2vee_transcript_free (W2veeTranscript *transcript);
+
+/* ------------------------------------------------------------------------- */
+/* Segmentation by silence (shared by the element and the CLI)               */
+/* ------------------------------------------------------------------------- */
+
+/* The segmenter looks at energy only (RMS in dBFS over 10 ms blocks of 160 samples).
+ * It owns no audio: the caller keeps samples from w2vee_segmenter_keep_from() on and
+ * cuts segments out of them. Positions are sample counts since the last reset. */
+
+typedef struct {
+  double silence_threshold_db;  /* blocks with RMS below this (dBFS) are silence; default -40 */
+  gsize min_silence_samples;    /* silence that ends a segment; default 0.5 s (8000) */
+  gsize max_segment_samples;    /* a segment never exceeds this; default 10 s (160000) */
+} W2veeSegmenterParams;
+
+typedef struct {
+  guint64 start;  /* first sample of the segment */
+  gsize length;   /* samples; never 0, never above max_segment_samples */
+} W2veeSegment;
+
+typedef struct _W2veeSegmenter W2veeSegmenter;
+
+W2veeSegmenterParams w2vee_segmenter_default_params (void);
+W2veeSegmenter *w2vee_segmenter_new (const W2veeSegmenterParams *params);
+void w2vee_segmenter_free (W2veeSegmenter *segmenter);
+/** Forgets all state; the next sample pushed is position 0. */
+void w2vee_segmenter_reset (W2veeSegmenter *segmenter);
+/**
+ * w2vee_segmenter_push:
+ * Feeds @n samples. Writes up to @max_out segments that ended within them to @out and
+ * returns how many (segments made only of silence are never returned). When more than
+ * @max_out end in one push, the rest are returned by the next push or flush.
+ */
+gsize w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples, gsize n,
+    W2veeSegment *out, gsize max_out);
+/** Ends the stream: returns TRUE and the pending segment if it holds speech. */
+gboolean w2vee_segmenter_flush (W2veeSegmenter *segmenter, W2veeSegment *out);
+/** Earliest position a future segment can start at; older samples may be dropped. */
+guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSegmenter, w2vee_segmenter_free)
 
 /** Converts a sample count at W2VEE_SAMPLE_RATE to nanoseconds. */
 static inline guint64
