@@ -237,6 +237,7 @@ w2vee_samples_to_ns (guint64 samples)
   return samples * G_GUINT64_CONSTANT (1000000000) / W2VEE_SAMPLE_RATE;
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSession, w2vee_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeTranscript, w2vee_transcript_free)
 
 G_END_DECLS

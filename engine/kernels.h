@@ -1,0 +1,53 @@
+/* Internal numeric kernels of libw2vee. Every matrix product goes through
+ * cblas_sgemm; the kernels here are the element-wise and row-wise passes around it.
+ *
+ * Shapes legend: T = rows (frames), C = columns (channels), OC = output channels,
+ * K = kernel taps, S = stride. Matrices are row-major; "ld" is the row stride in floats
+ * (>= the row length), so a kernel can work on a column slice of a wider matrix.
+ */
+#ifndef W2VEE_KERNELS_H
+#define W2VEE_KERNELS_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* in is (T,C) with row stride ldi, w is (OC,C), b is (OC) or NULL -> out is (T,OC) with
+ * row stride ldo. With accumulate, out += in·wᵀ (+ b) instead of out = in·wᵀ (+ b). */
+void w2vee_linear (const float *in, gsize T, gsize C, gsize ldi, const float *w,
+    const float *b, gsize OC, float *out, gsize ldo, gboolean accumulate);
+
+/* Strided 1-D convolution of a time-major signal, no padding:
+ * in is (T_in, C) with row stride C (contiguous), w is (OC, K, C) -> out is (T_out, OC)
+ * with out[t] = Σ_k w[:, k, :] · in[t·S + k]; T_out must satisfy (T_out-1)·S + K <= T_in.
+ * Runs ceil(K/S) sgemms over overlapping strided views (no im2col copy). */
+void w2vee_conv1d (const float *in, gsize C, gsize S, const float *w, gsize K, gsize OC,
+    float *out, gsize T_out);
+
+/* y is (T,C) with row stride ld: y = gelu(y + b) with the exact erf GELU; b may be NULL. */
+void w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b);
+
+/* y is (T,C) with row stride ld: y += b. */
+void w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b);
+
+/* in is (T,C) row stride ldi -> out is (T,C) row stride ldo (may equal in):
+ * LayerNorm over each row (population variance) with affine g, b (C). */
+void w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float *g,
+    const float *b, float eps, float *out, gsize ldo);
+
+/* s is (T,N) with row stride ld: softmax over each row, in place. */
+void w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld);
+
+/* x is (n): x = (x - mean) / sqrt(var + 1e-7), population variance, out may equal in. */
+void w2vee_normalize (const float *in, gsize n, float *out);
+
+/* The exact GELU, 0.5·x·(1 + erf(x/√2)). */
+float w2vee_gelu (float x);
+
+/* Naive reference of w2vee_conv1d (loops only; for tests). */
+void w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
+    gsize OC, float *out, gsize T_out);
+
+G_END_DECLS
+
+#endif /* W2VEE_KERNELS_H */
