@@ -243,3 +243,89 @@ def exit_logits(model, heads, exit_layers, waveform, stable_layer_norm):
                 h = model.encoder.transformer.layer_norm(h)
             res.append(head(h))
     return res
+
+
+# ---------------------------------------------------------------------------
+# Reference logits for parity tests (tests/reference/README.md describes the format).
+# ---------------------------------------------------------------------------
+
+def even_exit_layers(n_layers, n_decoders):
+    """Layers (1-based) of @n_decoders decoders without an explicit exit_layers key:
+    decoder i reads layer (i + 1) * n_layers / n_decoders (design.md section 3, step 7)."""
+    if n_layers % n_decoders:
+        raise ValueError(f"{n_decoders} decoders do not divide {n_layers} layers evenly")
+    return [(i + 1) * n_layers // n_decoders for i in range(n_decoders)]
+
+
+def is_special_token(token):
+    """True for "<...>" tokens (<pad>, <s>, </s>, <unk>, ...); transcripts never show them."""
+    return len(token) >= 2 and token.startswith("<") and token.endswith(">")
+
+
+def ctc_greedy_text(ids, vocab, blank_id=0):
+    """Greedy CTC transcript of per-frame argmax @ids (iterable of int): collapse repeats,
+    drop the blank (@blank_id, config pad_token_id), "|" becomes a space, other "<...>"
+    specials are dropped, then spaces are stripped and collapsed to single ones."""
+    pieces = []
+    prev = None
+    for i in ids:
+        i = int(i)
+        if i != prev and i != blank_id:
+            token = vocab[i]
+            if token == "|":
+                pieces.append(" ")
+            elif not is_special_token(token):
+                pieces.append(token)
+        prev = i
+    return " ".join("".join(pieces).split())
+
+
+def write_f32(path, tensor):
+    """Raw little-endian float32, row-major."""
+    data = tensor.detach().to(torch.float32).contiguous().cpu().numpy().astype("<f4")
+    with open(path, "wb") as f:
+        f.write(data.tobytes())
+
+
+def write_reference(refdir, model, heads, exit_layers, stable_layer_norm, vocab,
+                    samples_f32, blank_id=0, do_normalize=True, model_rel="../model",
+                    audio_name="clip.f32"):
+    """Writes the PyTorch reference of every exit for one utterance into @refdir:
+
+    - @audio_name: @samples_f32 (1-D, 16 kHz, *before* normalisation) as raw LE float32;
+    - exit{e}.f32 for e = 1..n: the logits (T, V) of exit e as raw LE float32;
+    - reference.json: {"model": @model_rel, "audio": @audio_name, "n_samples": N,
+      "exits": [{"exit": e, "layer": l, "frames": T, "vocab": V, "logits": "exit{e}.f32",
+      "text": ctc_greedy_text(argmax), "argmax": [per-frame argmax ids]}, ...]}.
+
+    @heads[i] (nn.Linear) reads layer @exit_layers[i] (1-based, ascending). @vocab is the
+    token list (None: DEFAULT_VOCAB). Returns the list of (T, V) logits tensors."""
+    os.makedirs(refdir, exist_ok=True)
+    vocab = vocab or DEFAULT_VOCAB
+    x = torch.as_tensor(samples_f32, dtype=torch.float32).reshape(-1)
+    write_f32(os.path.join(refdir, audio_name), x)
+    xin = normalize_audio(x) if do_normalize else x
+    model.eval()
+    logits = exit_logits(model, heads, exit_layers, xin, stable_layer_norm)
+    exits = []
+    for e, (layer, lg) in enumerate(zip(exit_layers, logits), start=1):
+        if lg.shape[1] != len(vocab):
+            raise ValueError(f"exit {e}: head has {lg.shape[1]} rows, vocab {len(vocab)}")
+        name = f"exit{e}.f32"
+        write_f32(os.path.join(refdir, name), lg)
+        argmax = lg.argmax(dim=1).tolist()
+        exits.append({
+            "exit": e,
+            "layer": int(layer),
+            "frames": int(lg.shape[0]),
+            "vocab": int(lg.shape[1]),
+            "logits": name,
+            "text": ctc_greedy_text(argmax, vocab, blank_id),
+            "argmax": argmax,
+        })
+    head = {"model": model_rel, "audio": audio_name, "n_samples": int(x.numel())}
+    with open(os.path.join(refdir, "reference.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "exits": [\n')
+        f.write(",\n".join(json.dumps(e, ensure_ascii=False) for e in exits))
+        f.write("\n]}\n")
+    return logits
