@@ -223,7 +223,8 @@ void w2vee_segmenter_reset (W2veeSegmenter *segmenter);
  */
 gsize w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples, gsize n,
     W2veeSegment *out, gsize max_out);
-/** Ends the stream: returns TRUE and the pending segment if it holds speech. */
+/** Ends the stream: returns TRUE and the pending segment if it holds speech. Segments
+ * still queued by push come first, one per call: call until it returns FALSE. */
 gboolean w2vee_segmenter_flush (W2veeSegmenter *segmenter, W2veeSegment *out);
 /** Earliest position a future segment can start at; older samples may be dropped. */
 guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);

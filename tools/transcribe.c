@@ -1,0 +1,426 @@
+/* w2vee transcribe: speech in audio files to text (docs/cli.md).
+ *
+ * A file streams through the decoder into the silence segmenter (default parameters);
+ * each segment runs through the encoder once, up to the deepest exit reported, and is
+ * decoded by CTC greedy at every exit reported. Memory is bounded by the longest
+ * segment (10 s) whatever the file's length. --dump-logits instead runs the whole file
+ * in one pass, so that its logits are those of the reference implementation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audio.h"
+#include "common.h"
+#include "output.h"
+#include "w2vee/w2vee.h"
+
+#define COMMAND "transcribe"
+#define READ_SAMPLES W2VEE_SAMPLE_RATE  /* decoded audio read at a time: 1 s */
+#define MAX_SEGMENTS_PER_PUSH 8
+/* --dump-logits runs one forward pass over the whole file; attention is quadratic in
+ * its length, so refuse long files rather than allocate gigabytes */
+#define DUMP_MAX_SECONDS 60
+
+typedef struct {
+  /* options */
+  char *model_arg;          /* -m, or NULL */
+  char *exit_arg;           /* -e, or NULL */
+  char *format_arg;         /* -o, or NULL */
+  char *dump_path;          /* --dump-logits, or NULL */
+  gint threads;             /* -t; -1 when not given */
+  gboolean verbose;         /* -v */
+  char **files;             /* FILE... */
+
+  /* resolved */
+  W2veeOutputFormat format;
+  gboolean all_exits;       /* -e all */
+  guint exit;               /* -e N, or 0 for the deepest (before the model is loaded) */
+  W2veeModel *model;
+  W2veeSession *session;    /* sized for session_max samples; NULL until needed */
+  gsize session_max;
+  guint n_report;           /* exits reported: all of them, or one */
+  guint *report_exits;      /* (n_report) 1-based */
+  guint *report_layers;     /* (n_report) */
+  double infer_ms;          /* encoder + decoding time of the current file */
+} Transcribe;
+
+static void
+transcribe_clear (Transcribe *self)
+{
+  g_clear_pointer (&self->session, w2vee_session_free);
+  g_clear_pointer (&self->model, w2vee_model_unref);
+  g_free (self->report_exits);
+  g_free (self->report_layers);
+  g_free (self->model_arg);
+  g_free (self->exit_arg);
+  g_free (self->format_arg);
+  g_free (self->dump_path);
+  g_strfreev (self->files);
+}
+
+/* A session that accepts @n_samples; reallocated only when a longer input comes. */
+static gboolean
+ensure_session (Transcribe *self, gsize n_samples, GError **error)
+{
+  W2veeSessionParams params = w2vee_session_default_params ();
+
+  if (self->session != NULL && self->session_max >= n_samples)
+    return TRUE;
+  g_clear_pointer (&self->session, w2vee_session_free);
+  params.n_threads = self->threads > 0 ? (guint) self->threads : 0;
+  params.max_samples = MAX (n_samples, 1);
+  self->session = w2vee_session_new (self->model, &params, error);
+  if (self->session == NULL)
+    return FALSE;
+  self->session_max = params.max_samples;
+  return TRUE;
+}
+
+/* Runs @samples (one segment, starting at @start in the file) through the encoder
+ * once and decodes every reported exit into @result. */
+static gboolean
+run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gsize n,
+    guint64 start, GError **error)
+{
+  double t0;
+  guint i;
+
+  if (!ensure_session (self, n, error))
+    return FALSE;
+  t0 = w2vee_tool_now_ms ();
+  if (!w2vee_session_run (self->session, samples, n,
+          self->report_exits[self->n_report - 1], error))
+    return FALSE;
+  for (i = 0; i < self->n_report; i++) {
+    gsize n_frames;
+    const float *logits = w2vee_session_logits (self->session, self->report_exits[i],
+        &n_frames);  /* (T, V) */
+    w2vee_file_result_add (result, i, start, n,
+        w2vee_ctc_greedy (self->model, logits, n_frames));
+  }
+  self->infer_ms += w2vee_tool_now_ms () - t0;
+  return TRUE;
+}
+
+/* The file in segments, streaming: only the audio from the segmenter's keep_from on
+ * is held. */
+static gboolean
+transcribe_segmented (Transcribe *self, const char *path, W2veeFileResult *result,
+    GError **error)
+{
+  W2veeSegmenterParams params = w2vee_segmenter_default_params ();
+  g_autoptr (W2veeAudioReader) reader = NULL;
+  g_autoptr (W2veeSegmenter) segmenter = NULL;
+  g_autoptr (GArray) audio = NULL;  /* (float) samples from audio_start on */
+  g_autofree float *chunk = NULL;   /* (READ_SAMPLES) */
+  W2veeSegment segs[MAX_SEGMENTS_PER_PUSH];
+  guint64 audio_start = 0, total = 0;
+  W2veeSegment last;
+  gssize n;
+
+  reader = w2vee_audio_reader_open (path, error);
+  if (reader == NULL)
+    return FALSE;
+  segmenter = w2vee_segmenter_new (&params);
+  audio = g_array_new (FALSE, FALSE, sizeof (float));
+  chunk = g_new (float, READ_SAMPLES);
+
+  while ((n = w2vee_audio_reader_read (reader, chunk, READ_SAMPLES, error)) > 0) {
+    gsize got, i;
+    guint64 keep;
+
+    g_array_append_vals (audio, chunk, n);
+    total += n;
+    got = w2vee_segmenter_push (segmenter, chunk, n, segs, G_N_ELEMENTS (segs));
+    for (;;) {
+      for (i = 0; i < got; i++) {
+        const float *x = &g_array_index (audio, float, segs[i].start - audio_start);
+        if (!run_segment (self, result, x, segs[i].length, segs[i].start, error))
+          return FALSE;
+      }
+      if (got < G_N_ELEMENTS (segs))
+        break;
+      got = w2vee_segmenter_push (segmenter, NULL, 0, segs, G_N_ELEMENTS (segs));
+    }
+    /* keep_from never decreases; the segments above are done with */
+    keep = w2vee_segmenter_keep_from (segmenter);
+    if (keep > audio_start) {
+      g_array_remove_range (audio, 0, (guint) (keep - audio_start));
+      audio_start = keep;
+    }
+  }
+  if (n < 0)
+    return FALSE;
+
+  while (w2vee_segmenter_flush (segmenter, &last)) {
+    const float *x = &g_array_index (audio, float, last.start - audio_start);
+    if (!run_segment (self, result, x, last.length, last.start, error))
+      return FALSE;
+  }
+  result->n_samples = total;
+  return TRUE;
+}
+
+static gboolean
+write_logits (const char *path, const float *logits, gsize n_values, GError **error)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  FILE *f = fopen (path, "wb");
+  gboolean ok;
+
+  if (f == NULL) {
+    int errsv = errno;
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_IO, "cannot write %s: %s", name,
+        g_strerror (errsv));
+    return FALSE;
+  }
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  ok = fwrite (logits, sizeof (float), n_values, f) == n_values;
+#else
+  {
+    gsize i;
+    ok = TRUE;
+    for (i = 0; i < n_values && ok; i++) {
+      guint32 u;
+      memcpy (&u, &logits[i], sizeof u);
+      u = GUINT32_TO_LE (u);
+      ok = fwrite (&u, sizeof u, 1, f) == 1;
+    }
+  }
+#endif
+  ok = (fclose (f) == 0) && ok;
+  if (!ok) {
+    int errsv = errno;
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_IO, "cannot write %s: %s", name,
+        g_strerror (errsv));
+  }
+  return ok;
+}
+
+/* --dump-logits: the whole file in one pass. */
+static gboolean
+transcribe_whole (Transcribe *self, const char *path, W2veeFileResult *result,
+    GError **error)
+{
+  g_autofree float *samples = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const float *logits;
+  gsize n = 0, n_frames = 0;
+
+  samples = w2vee_audio_decode_file (path, DUMP_MAX_SECONDS * W2VEE_SAMPLE_RATE, &n,
+      &local_error);
+  if (samples == NULL) {
+    if (g_error_matches (local_error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE))
+      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
+          "%s; --dump-logits runs the whole file in one pass, whose cost grows with "
+          "the square of its length, and accepts at most %d s",
+          local_error->message, DUMP_MAX_SECONDS);
+    else
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  result->n_samples = n;
+
+  if (n > 0) {
+    if (!run_segment (self, result, samples, n, 0, error))
+      return FALSE;
+    logits = w2vee_session_logits (self->session, self->report_exits[0], &n_frames);
+  } else {
+    logits = samples; /* nothing to write */
+  }
+  return write_logits (self->dump_path, logits,
+      n_frames * w2vee_model_vocab_size (self->model), error);
+}
+
+/* Prints the transcript of one file; FALSE after an error (already printed). */
+static gboolean
+transcribe_file (Transcribe *self, const char *path, gboolean with_name)
+{
+  g_autoptr (W2veeFileResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  gboolean ok;
+
+  result = w2vee_file_result_new (path, self->n_report, self->report_exits,
+      self->report_layers);
+  self->infer_ms = 0.0;
+  if (self->dump_path != NULL)
+    ok = transcribe_whole (self, path, result, &error);
+  else
+    ok = transcribe_segmented (self, path, result, &error);
+  if (!ok) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return FALSE;
+  }
+
+  w2vee_output_format (out, result, self->format, with_name, self->all_exits);
+  fputs (out->str, stdout);
+  fflush (stdout);
+
+  if (self->verbose) {
+    double audio_s = (double) result->n_samples / W2VEE_SAMPLE_RATE;
+    fprintf (stderr, "w2vee " COMMAND ": %s: %.2f s of audio, %u segment(s), "
+        "inference %.1f ms, RTF %.4f\n", result->name, audio_s,
+        result->exits[0].segments->len, self->infer_ms,
+        audio_s > 0 ? self->infer_ms / 1000.0 / audio_s : 0.0);
+  }
+  return TRUE;
+}
+
+/* Checks the options that need no model; returns an exit status or -1 to go on. */
+static int
+check_options (Transcribe *self)
+{
+  guint64 v;
+  guint n_files = self->files != NULL ? g_strv_length (self->files) : 0;
+
+  if (n_files == 0)
+    return w2vee_tool_usage_error (COMMAND, "no FILE given");
+  if (!w2vee_output_format_parse (self->format_arg != NULL ? self->format_arg : "text",
+          &self->format))
+    return w2vee_tool_usage_error (COMMAND,
+        "unknown output format '%s' (choose text, json, srt or vtt)", self->format_arg);
+  if (self->exit_arg == NULL || g_strcmp0 (self->exit_arg, "all") == 0)
+    self->all_exits = self->exit_arg != NULL;
+  else if (g_ascii_string_to_unsigned (self->exit_arg, 10, 1, G_MAXUINT, &v, NULL))
+    self->exit = (guint) v;
+  else
+    return w2vee_tool_usage_error (COMMAND,
+        "-e takes an exit number (1, 2, ...) or 'all', not '%s'", self->exit_arg);
+  if (self->threads != -1 && self->threads < 1)
+    return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
+
+  if (self->format == W2VEE_OUTPUT_SRT || self->format == W2VEE_OUTPUT_VTT) {
+    if (self->all_exits)
+      return w2vee_tool_usage_error (COMMAND,
+          "-o %s shows one exit: choose one with -e N", self->format_arg);
+    if (n_files > 1)
+      return w2vee_tool_usage_error (COMMAND,
+          "-o %s writes one subtitle file: give one FILE", self->format_arg);
+  }
+  if (self->dump_path != NULL) {
+    if (self->all_exits)
+      return w2vee_tool_usage_error (COMMAND,
+          "--dump-logits writes the logits of one exit: choose one with -e N");
+    if (n_files > 1)
+      return w2vee_tool_usage_error (COMMAND, "--dump-logits takes one FILE");
+  }
+  return -1;
+}
+
+/* Loads the model and decides which exits to report; returns an exit status or -1. */
+static int
+load_model (Transcribe *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  double t0;
+  guint i, n_exits;
+
+  path = w2vee_tool_find_model (self->model_arg, &error);
+  if (path == NULL) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return W2VEE_EXIT_RUNTIME;
+  }
+  t0 = w2vee_tool_now_ms ();
+  self->model = w2vee_model_load (path, &error);
+  if (self->model == NULL) {
+    /* the loader's messages name the file */
+    fprintf (stderr, "w2vee " COMMAND ": cannot load the model: %s\n", error->message);
+    return W2VEE_EXIT_RUNTIME;
+  }
+
+  n_exits = w2vee_model_n_exits (self->model);
+  if (self->exit > n_exits)
+    return w2vee_tool_usage_error (COMMAND, "exit %u does not exist: the model has "
+        "exits 1..%u", self->exit, n_exits);
+  self->n_report = self->all_exits ? n_exits : 1;
+  self->report_exits = g_new (guint, self->n_report);
+  self->report_layers = g_new (guint, self->n_report);
+  for (i = 0; i < self->n_report; i++) {
+    self->report_exits[i] = self->all_exits ? i + 1
+        : (self->exit > 0 ? self->exit : n_exits);
+    self->report_layers[i] = w2vee_model_exit_layer (self->model, self->report_exits[i]);
+  }
+
+  if (self->verbose) {
+    g_autoptr (GString) layers = g_string_new (NULL);
+    for (i = 1; i <= n_exits; i++)
+      g_string_append_printf (layers, "%s%u", i > 1 ? "," : "",
+          w2vee_model_exit_layer (self->model, i));
+    fprintf (stderr, "w2vee " COMMAND ": model %s: %u exit(s) at layers %s, "
+        "%.1f MB of weights, loaded in %.1f ms\n", path, n_exits, layers->str,
+        w2vee_model_weight_bytes (self->model) / 1e6, w2vee_tool_now_ms () - t0);
+  }
+  return -1;
+}
+
+int
+w2vee_cmd_transcribe (int argc, char **argv)
+{
+  Transcribe self = { .threads = -1 };
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &self.model_arg,
+      "Model directory in the Hugging Face layout (default: $W2VEE_MODEL, else the "
+      "default model)", "DIR" },
+    { "exit", 'e', 0, G_OPTION_ARG_STRING, &self.exit_arg,
+      "Exit to decode, 1 (shallowest) to n (deepest, the default), or 'all' for every "
+      "exit from one forward pass", "N|all" },
+    { "output", 'o', 0, G_OPTION_ARG_STRING, &self.format_arg,
+      "Output format: text (default), json, srt or vtt", "FORMAT" },
+    { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &self.dump_path,
+      "Also write the chosen exit's logits of the whole FILE, computed in one pass, as "
+      "raw little-endian float32 [frames x vocab] (one FILE of at most 60 s)", "OUT" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &self.threads,
+      "Worker threads (default: one per CPU)", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
+      "Print the model load time, inference time and real-time factor to stderr", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &self.files, NULL,
+      "FILE…" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+  guint i, n_files;
+
+  context = g_option_context_new ("- transcribe speech in audio files");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+      "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
+      "(prefixed with the file name when there are several); json is one object per\n"
+      "line; srt and vtt have one cue per speech segment. See docs/cli.md.\n"
+      "\n"
+      "Examples:\n"
+      "  w2vee transcribe talk.wav\n"
+      "  w2vee transcribe -e all -m MODEL_DIR talk.wav\n"
+      "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
+      "\n"
+      "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    status = w2vee_tool_usage_error (COMMAND, "%s", error->message);
+    goto out;
+  }
+
+  status = check_options (&self);
+  if (status < 0)
+    status = load_model (&self);
+  if (status >= 0)
+    goto out;
+
+  status = W2VEE_EXIT_OK;
+  n_files = g_strv_length (self.files);
+  for (i = 0; i < n_files; i++) {
+    if (!transcribe_file (&self, self.files[i], n_files > 1))
+      status = W2VEE_EXIT_RUNTIME;
+  }
+  if (ferror (stdout)) {
+    fprintf (stderr, "w2vee " COMMAND ": cannot write to the standard output\n");
+    status = W2VEE_EXIT_RUNTIME;
+  }
+
+out:
+  transcribe_clear (&self);
+  return status;
+}
