@@ -14,6 +14,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 /* Frames of the last conv layer computed per block; the first layers then hold about
  * B·320/5 rows (2 k rows of 512 floats for base: a few MB, cache friendly). */
@@ -36,9 +37,10 @@ struct _W2veeSession {
 
   float *x;                /* (max_samples) normalised input */
   float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
-  double *gn_acc;          /* (2, C_0) group-norm sums and sums of squares */
+  float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
+  double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
   float *gn_scale;         /* (C_0) group-norm of conv layer 0: gamma / std */
-  float *gn_shift;         /* (C_0) beta - mean · gamma / std */
+  float *gn_shift;         /* (C_0) beta + (bias - mean) · gamma / std */
   float *feat;             /* (T, C_last) conv output, then its LayerNorm */
   float *h;                /* (T, D) hidden state */
   float *tmp;              /* (T, D) */
@@ -49,6 +51,10 @@ struct _W2veeSession {
   float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
   float *logits;           /* (n_exits, T, V) */
   gsize workspace_bytes;
+
+  gboolean profiling;
+  double profile[W2VEE_N_STAGES]; /* seconds per stage in the last run */
+  double stage_start;      /* seconds, monotonic clock, when profiling */
 
   gsize n_frames;          /* T of the last run */
   guint last_exit;         /* exits 1..last_exit hold logits of the last run */
@@ -128,7 +134,9 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   /* Measure before allocating: refuse absurd lengths with a clear error. */
   ok &= add_bytes (&total, params->max_samples, 4);
   ok &= add_bytes (&total, conv_max, 8);
-  ok &= add_bytes (&total, cfg->conv_dim[0], 24);
+  ok &= add_bytes (&total, cfg->conv_dim[0], 8);
+  ok &= add_bytes (&total, cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1), 8);
+  ok &= add_bytes (&total, end[0] - start[0], 4 * cfg->conv_kernel[0]);
   ok &= add_bytes (&total, T, 4 * cfg->conv_dim[cfg->n_conv - 1]);
   ok &= add_bytes (&total, T, 4 * D * 7);
   ok &= add_bytes (&total, T, 4 * Dff);
@@ -156,8 +164,9 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->x = alloc_floats (s, params->max_samples);
   s->conv_a = alloc_floats (s, conv_max);
   s->conv_b = alloc_floats (s, conv_max);
-  s->gn_acc = g_aligned_alloc0 (2 * cfg->conv_dim[0], sizeof (double), ALIGNMENT);
-  s->workspace_bytes += 2 * cfg->conv_dim[0] * sizeof (double);
+  s->patch = alloc_floats (s, s->block_rows[0] * cfg->conv_kernel[0]);
+  s->gn_moments = g_new0 (double, cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1));
+  s->workspace_bytes += cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1) * sizeof (double);
   s->gn_scale = alloc_floats (s, cfg->conv_dim[0]);
   s->gn_shift = alloc_floats (s, cfg->conv_dim[0]);
   s->feat = alloc_floats (s, T * cfg->conv_dim[cfg->n_conv - 1]);
@@ -182,7 +191,8 @@ w2vee_session_free (W2veeSession *s)
   g_aligned_free (s->x);
   g_aligned_free (s->conv_a);
   g_aligned_free (s->conv_b);
-  g_aligned_free (s->gn_acc);
+  g_aligned_free (s->patch);
+  g_free (s->gn_moments);
   g_aligned_free (s->gn_scale);
   g_aligned_free (s->gn_shift);
   g_aligned_free (s->feat);
@@ -218,6 +228,40 @@ w2vee_session_last_layer (const W2veeSession *s)
   return s->last_layer;
 }
 
+void
+w2vee_session_set_profiling (W2veeSession *s, gboolean enabled)
+{
+  s->profiling = enabled;
+}
+
+void
+w2vee_session_get_profile (const W2veeSession *s, double seconds[W2VEE_N_STAGES])
+{
+  memcpy (seconds, s->profile, sizeof (s->profile));
+}
+
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Charges the time since the last call to @stage (when profiling). */
+static void
+stage_done (W2veeSession *s, W2veeStage stage)
+{
+  double t;
+
+  if (!s->profiling)
+    return;
+  t = now_seconds ();
+  s->profile[stage] += t - s->stage_start;
+  s->stage_start = t;
+}
+
 const float *
 w2vee_session_logits (const W2veeSession *s, guint exit, gsize *n_frames)
 {
@@ -237,7 +281,6 @@ static void
 conv_epilogue (W2veeSession *s, gsize l, float *y, gsize rows)
 {
   const W2veeConvLayer *c = &s->model->conv[l];
-  gsize t, o;
 
   if (s->model->cfg.conv_norm == W2VEE_CONV_NORM_LAYER) {
     if (c->b)
@@ -246,55 +289,76 @@ conv_epilogue (W2veeSession *s, gsize l, float *y, gsize rows)
         c->c_out);
     w2vee_bias_gelu (y, rows, c->c_out, c->c_out, NULL);
   } else if (l == 0) {
-    /* GroupNorm(C, C): per channel over the whole input; statistics precomputed */
-    for (t = 0; t < rows; t++) {
-      float *row = y + t * c->c_out;
-
-      for (o = 0; o < c->c_out; o++)
-        row[o] = w2vee_gelu ((row[o] + (c->b ? c->b[o] : 0.0f)) * s->gn_scale[o]
-            + s->gn_shift[o]);
-    }
+    /* GroupNorm(C, C) over the whole input, bias folded into the shift */
+    w2vee_scale_shift_gelu (y, rows, c->c_out, c->c_out, s->gn_scale, s->gn_shift);
   } else {
     w2vee_bias_gelu (y, rows, c->c_out, c->c_out, c->b);
   }
 }
 
-/* Group norm of conv layer 0 needs each channel's mean and variance over all of its
- * T_0 output frames: a first pass over layer 0 alone (cheap: C_in = 1). */
+/* Group norm of conv layer 0 needs each channel's mean and variance over its T_0
+ * output frames. The layer is linear in the input (C_in = 1): with m_k the mean of
+ * input tap k over all frames and M the (K, K) second moments of the taps,
+ * mean_o = w_o·m + b_o and var_o = w_oᵀ (M − m mᵀ) w_o — no pass over the conv
+ * output, O(T_0·K²) work in doubles. */
 static void
 group_norm_stats (W2veeSession *s, gsize T0)
 {
   const W2veeConvLayer *c = &s->model->conv[0];
-  gsize C = c->c_out, chunk = s->block_rows[0], t0, t, o;
-  double *sum, *sq;
+  gsize K = c->kernel, S = c->stride, t, i, j, o;
+  double *m = s->gn_moments;   /* (K) */
+  double *cov = m + K;         /* (K, K) */
 
-  sum = s->gn_acc;
-  sq = sum + C;
-  memset (sum, 0, 2 * C * sizeof (double));
-  for (t0 = 0; t0 < T0; t0 += chunk) {
-    gsize rows = MIN (chunk, T0 - t0);
+  memset (m, 0, K * (K + 1) * sizeof (double));
+  for (t = 0; t < T0; t++) {
+    const float *x = s->x + t * S;
 
-    w2vee_conv1d (s->x + t0 * c->stride, 1, c->stride, c->w, c->kernel, C, s->conv_a,
-        rows);
-    for (t = 0; t < rows; t++) {
-      const float *row = s->conv_a + t * C;
-
-      for (o = 0; o < C; o++) {
-        double v = row[o] + (c->b ? c->b[o] : 0.0f);
-
-        sum[o] += v;
-        sq[o] += v * v;
-      }
+    for (i = 0; i < K; i++) {
+      m[i] += x[i];
+      for (j = i; j < K; j++)
+        cov[i * K + j] += (double) x[i] * x[j];
     }
   }
-  for (o = 0; o < C; o++) {
-    double mean = sum[o] / T0;
-    double var = MAX (sq[o] / T0 - mean * mean, 0.0);
-    double scale = c->norm_w[o] / sqrt (var + 1e-5);
+  for (i = 0; i < K; i++)
+    m[i] /= (double) T0;
+  for (i = 0; i < K; i++) {
+    for (j = i; j < K; j++) {
+      cov[i * K + j] = cov[i * K + j] / (double) T0 - m[i] * m[j];
+      cov[j * K + i] = cov[i * K + j];
+    }
+  }
+  for (o = 0; o < c->c_out; o++) {
+    const float *w = c->w + o * K;
+    double mean = 0.0, var = 0.0, scale;
 
+    for (i = 0; i < K; i++) {
+      double wc = 0.0;
+
+      mean += w[i] * m[i];
+      for (j = 0; j < K; j++)
+        wc += cov[i * K + j] * w[j];
+      var += w[i] * wc;
+    }
+    scale = c->norm_w[o] / sqrt (MAX (var, 0.0) + 1e-5);
+    /* y = (conv + b - mean_conv - b) · scale + beta: the bias cancels out */
     s->gn_scale[o] = (float) scale;
     s->gn_shift[o] = (float) (c->norm_b[o] - mean * scale);
   }
+}
+
+/* Conv layer 0 (C_in = 1) for output rows [t0, t0 + rows): the input windows are
+ * copied side by side (a tiny im2col, K floats a row) for one sgemm with K columns. */
+static void
+conv_first_layer (W2veeSession *s, gsize t0, gsize rows, float *out)
+{
+  const W2veeConvLayer *c = &s->model->conv[0];
+  gsize t;
+
+  for (t = 0; t < rows; t++)
+    memcpy (s->patch + t * c->kernel, s->x + (t0 + t) * c->stride,
+        c->kernel * sizeof (float));
+  w2vee_linear (s->patch, rows, c->kernel, c->kernel, c->w, NULL, c->c_out, out,
+      c->c_out, FALSE);
 }
 
 /* x (n) -> feat (T, C_last), one block of B last-layer frames at a time. */
@@ -307,6 +371,7 @@ feature_encoder (W2veeSession *s, gsize n, gsize T)
   gsize T0 = (n - m->conv[0].kernel) / m->conv[0].stride + 1;
   gsize B = CONV_BLOCK;
 
+
   if (m->cfg.conv_norm == W2VEE_CONV_NORM_GROUP)
     group_norm_stats (s, T0);
 
@@ -314,13 +379,16 @@ feature_encoder (W2veeSession *s, gsize n, gsize T)
     const float *in;
 
     conv_ranges (m, a, MIN (a + B, T), start, end);
-    in = s->x + start[0] * m->conv[0].stride;
+    in = NULL;
     for (l = 0; l < L; l++) {
       const W2veeConvLayer *c = &m->conv[l];
       gsize rows = end[l] - start[l];
       float *out = l == L - 1 ? s->feat + a * c->c_out : (l % 2 ? s->conv_b : s->conv_a);
 
-      w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);
+      if (l == 0)
+        conv_first_layer (s, start[0], rows, out);
+      else
+        w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);
       conv_epilogue (s, l, out, rows);
       in = out;
     }
@@ -404,19 +472,23 @@ encoder_layer (W2veeSession *s, const W2veeLayer *L, gsize T)
     self_attention (s, L, s->h, T);
     w2vee_linear (s->ctx, T, D, D, L->o_w, L->o_b, D, s->h, D, TRUE);
     w2vee_layer_norm (s->h, T, D, D, L->ln_w, L->ln_b, eps, s->h, D);
+    stage_done (s, W2VEE_STAGE_ATTENTION);
     w2vee_linear (s->h, T, D, D, L->ff_in_w, NULL, Dff, s->ff, Dff, FALSE);
     w2vee_bias_gelu (s->ff, T, Dff, Dff, L->ff_in_b);
     w2vee_linear (s->ff, T, Dff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D, TRUE);
     w2vee_layer_norm (s->h, T, D, D, L->final_ln_w, L->final_ln_b, eps, s->h, D);
+    stage_done (s, W2VEE_STAGE_FFN);
   } else {
     /* stable-LN: h = h + Attn(LN(h)); h = h + FFN(LN_final(h)) */
     w2vee_layer_norm (s->h, T, D, D, L->ln_w, L->ln_b, eps, s->tmp, D);
     self_attention (s, L, s->tmp, T);
     w2vee_linear (s->ctx, T, D, D, L->o_w, L->o_b, D, s->h, D, TRUE);
+    stage_done (s, W2VEE_STAGE_ATTENTION);
     w2vee_layer_norm (s->h, T, D, D, L->final_ln_w, L->final_ln_b, eps, s->tmp, D);
     w2vee_linear (s->tmp, T, D, D, L->ff_in_w, NULL, Dff, s->ff, Dff, FALSE);
     w2vee_bias_gelu (s->ff, T, Dff, Dff, L->ff_in_b);
     w2vee_linear (s->ff, T, Dff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D, TRUE);
+    stage_done (s, W2VEE_STAGE_FFN);
   }
 }
 
@@ -483,6 +555,9 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
     return TRUE;
 
   openblas_set_num_threads ((int) s->n_threads);
+  memset (s->profile, 0, sizeof (s->profile));
+  if (s->profiling)
+    s->stage_start = now_seconds ();
 
   if (cfg->do_normalize)
     w2vee_normalize (samples, n, s->x);
@@ -490,6 +565,7 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
     memcpy (s->x, samples, n * sizeof (float));
 
   feature_encoder (s, n, T);
+  stage_done (s, W2VEE_STAGE_CONV);
 
   /* feature projection: LN over channels, then (C_last -> D) */
   w2vee_layer_norm (s->feat, T, C_last, C_last, m->proj_ln_w, m->proj_ln_b,
@@ -500,10 +576,12 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
   if (!cfg->stable_layer_norm)
     w2vee_layer_norm (s->h, T, D, D, m->enc_ln_w, m->enc_ln_b,
         (float) cfg->layer_norm_eps, s->h, D);
+  stage_done (s, W2VEE_STAGE_PROJECTION);
 
   for (l = 1; l <= top; l++) {
     encoder_layer (s, &m->layers[l - 1], T);
     exit_heads (s, l, last_exit, T);
+    stage_done (s, W2VEE_STAGE_HEADS);
   }
   return TRUE;
 }

@@ -27,6 +27,10 @@ void w2vee_conv1d (const float *in, gsize C, gsize S, const float *w, gsize K, g
 /* y is (T,C) with row stride ld: y = gelu(y + b) with the exact erf GELU; b may be NULL. */
 void w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b);
 
+/* y is (T,C) with row stride ld: y = gelu(y·scale + shift), scale and shift (C). */
+void w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
+    const float *shift);
+
 /* y is (T,C) with row stride ld: y += b. */
 void w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b);
 
@@ -41,8 +45,10 @@ void w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld);
 /* x is (n): x = (x - mean) / sqrt(var + 1e-7), population variance, out may equal in. */
 void w2vee_normalize (const float *in, gsize n, float *out);
 
-/* The exact GELU, 0.5·x·(1 + erf(x/√2)). */
+/* The exact GELU, 0.5·x·(1 + erf(x/√2)), as the kernels compute it (erfc through a
+ * Chebyshev fit; relative error < 1e-6 against erf in double), and through libm's erff. */
 float w2vee_gelu (float x);
+float w2vee_gelu_exact (float x);
 
 /* Naive reference of w2vee_conv1d (loops only; for tests). */
 void w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,

@@ -149,6 +149,25 @@ gboolean w2vee_session_run (W2veeSession *session, const float *samples, gsize n
 /** Transformer layers computed by the last successful run (0 before any run). */
 guint w2vee_session_last_layer (const W2veeSession *session);
 
+/** Stages of the forward pass, for w2vee_session_get_profile(). */
+typedef enum {
+  W2VEE_STAGE_CONV,        /* input normalisation and the conv feature encoder */
+  W2VEE_STAGE_PROJECTION,  /* feature projection, positional conv, encoder LayerNorm */
+  W2VEE_STAGE_ATTENTION,   /* q/k/v projections, attention, output projection, its LayerNorm */
+  W2VEE_STAGE_FFN,         /* feed-forward blocks and their LayerNorm */
+  W2VEE_STAGE_HEADS,       /* exit heads */
+  W2VEE_N_STAGES
+} W2veeStage;
+
+/**
+ * w2vee_session_set_profiling:
+ * When enabled, each run records the wall time of every W2veeStage (summed over
+ * layers); the clock reads cost a few microseconds per layer. Off by default.
+ */
+void w2vee_session_set_profiling (W2veeSession *session, gboolean enabled);
+/** Seconds spent in each W2veeStage by the last run (zeros unless profiling). */
+void w2vee_session_get_profile (const W2veeSession *session, double seconds[W2VEE_N_STAGES]);
+
 /**
  * w2vee_session_logits:
  * Returns: (transfer none): the logits of @exit from the last run, row-major (T, V),

@@ -3,6 +3,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <string.h>
 
 typedef struct {
   gsize C, S, K, OC, T_out;
@@ -89,6 +90,57 @@ test_softmax_gelu (void)
   g_assert_cmpfloat (w2vee_gelu (0.0f), ==, 0.0f);
 }
 
+/* The vectorised GELU against erfc in double: relative error for x > -5 (below, the
+ * exponent's rounding grows with x² but the values are under 1.5e-6; PyTorch's float
+ * erf form already returns 0 there, and its 1 + erf cancels to ~1e-5 relative error
+ * at x = -3), absolute error everywhere. */
+static void
+test_gelu_accuracy (void)
+{
+  double max_rel = 0.0, max_abs = 0.0;
+  float x;
+
+  for (x = -20.0f; x <= 20.0f; x += 0.0009765625f) {
+    double ref = 0.5 * x * erfc (-x / sqrt (2.0));
+    double got = w2vee_gelu (x);
+
+    if (x > -5.0f && x != 0.0f)
+      max_rel = MAX (max_rel, fabs (got - ref) / fabs (ref));
+    max_abs = MAX (max_abs, fabs (got - ref));
+  }
+  g_test_message ("gelu: max rel err %.3g, max abs err %.3g (tol 5e-6, 1e-6)", max_rel,
+      max_abs);
+  g_assert_cmpfloat (max_rel, <, 5e-6);
+  g_assert_cmpfloat (max_abs, <, 1e-6);
+}
+
+/* Softmax through the approximate exp: rows sum to 1 and match exp in double. */
+static void
+test_softmax_accuracy (void)
+{
+  float row[200];
+  double z = 0.0, max_rel = 0.0;
+  gsize i;
+
+  for (i = 0; i < 200; i++)
+    row[i] = (float) (i % 37) * 0.7f - 12.0f;
+  for (i = 0; i < 200; i++)
+    z += exp (row[i] - 13.2);
+  {
+    float copy[200];
+
+    memcpy (copy, row, sizeof (row));
+    w2vee_softmax_rows (copy, 1, 200, 200);
+    for (i = 0; i < 200; i++) {
+      double ref = exp (row[i] - 13.2) / z;
+
+      max_rel = MAX (max_rel, fabs (copy[i] - ref) / ref);
+    }
+  }
+  g_test_message ("softmax: max rel err %.3g (tol 2e-6)", max_rel);
+  g_assert_cmpfloat (max_rel, <, 2e-6);
+}
+
 static void
 test_normalize (void)
 {
@@ -116,5 +168,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/layer-norm", test_layer_norm);
   g_test_add_func ("/kernels/softmax-gelu", test_softmax_gelu);
   g_test_add_func ("/kernels/normalize", test_normalize);
+  g_test_add_func ("/kernels/gelu-accuracy", test_gelu_accuracy);
+  g_test_add_func ("/kernels/softmax-accuracy", test_softmax_accuracy);
   return g_test_run ();
 }
