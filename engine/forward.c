@@ -10,6 +10,7 @@
  */
 #include "model.h"
 #include "kernels.h"
+#include "pool.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -25,8 +26,20 @@
 
 #define ALIGNMENT 64
 
+/* Output columns a thread takes in a column-split matrix product are a multiple of this. */
+#define COLUMN_ALIGN 16
+
+/* What each member of the thread team works in. */
+typedef struct {
+  float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
+  float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
+  float *scores;           /* (T, T) attention of one head */
+  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
+} Scratch;
+
 struct _W2veeSession {
   W2veeModel *model;
+  W2veePool *pool;         /* n_threads members */
   guint n_threads;
   gsize max_samples;       /* samples */
   gsize max_frames;        /* T for max_samples */
@@ -35,9 +48,8 @@ struct _W2veeSession {
   gsize block_rows[W2VEE_MAX_CONV_LAYERS];
   gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
 
+  Scratch *scratch;        /* (n_threads) */
   float *x;                /* (max_samples) normalised input */
-  float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
-  float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
   double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
   float *gn_scale;         /* (C_0) group-norm of conv layer 0: gamma / std */
   float *gn_shift;         /* (C_0) beta + (bias - mean) · gamma / std */
@@ -47,8 +59,6 @@ struct _W2veeSession {
   float *q, *k, *v;        /* (T, D) attention projections */
   float *ctx;              /* (T, D) attention context */
   float *ff;               /* (T, Dff) feed-forward inner activations */
-  float *scores;           /* (T, T) attention of one head */
-  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
   float *logits;           /* (n_exits, T, V) */
   gsize workspace_bytes;
 
@@ -112,61 +122,73 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   const W2veeConfig *cfg;
   W2veeSessionParams defaults = w2vee_session_default_params ();
   W2veeSession *s;
-  gsize T, D, Dff, Cg, conv_max = 0, l, B;
+  gsize T, D, Dff, Cg, K0, conv_max = 0, l, B, dup;
   gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
-  guint64 total = 0;
+  guint64 total = 0, scratch = 0;
+  guint n_threads, i;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (model != NULL, NULL);
   if (params == NULL)
     params = &defaults;
   cfg = &model->cfg;
+  n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, 256);
 
   T = w2vee_model_n_frames (model, params->max_samples);
   D = cfg->hidden_size;
   Dff = cfg->intermediate_size;
   Cg = D / cfg->pos_groups;
+  K0 = cfg->conv_kernel[0];
   B = MIN (CONV_BLOCK, MAX (T, 1));
   conv_ranges (model, 0, B, start, end);
   for (l = 0; l < cfg->n_conv; l++)
     conv_max = MAX (conv_max, (end[l] - start[l]) * cfg->conv_dim[l]);
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
+  ok &= add_bytes (&scratch, conv_max, 8);
+  ok &= add_bytes (&scratch, end[0] - start[0], 4 * K0);
+  ok &= add_bytes (&scratch, T, 4 * T);
+  ok &= add_bytes (&scratch, T + cfg->pos_kernel, 4 * D * 2);
+  ok &= add_bytes (&total, scratch, n_threads);
   ok &= add_bytes (&total, params->max_samples, 4);
-  ok &= add_bytes (&total, conv_max, 8);
   ok &= add_bytes (&total, cfg->conv_dim[0], 8);
-  ok &= add_bytes (&total, cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1), 8);
-  ok &= add_bytes (&total, end[0] - start[0], 4 * cfg->conv_kernel[0]);
+  ok &= add_bytes (&total, K0 * (K0 + 1), 8);
   ok &= add_bytes (&total, T, 4 * cfg->conv_dim[cfg->n_conv - 1]);
   ok &= add_bytes (&total, T, 4 * D * 7);
   ok &= add_bytes (&total, T, 4 * Dff);
-  ok &= add_bytes (&total, T, 4 * T);
-  ok &= add_bytes (&total, T + cfg->pos_kernel, 4 * D * 2);
   ok &= add_bytes (&total, T, 4 * (guint64) model->n_exits * cfg->vocab_size);
   if (!ok || total > MAX_WORKSPACE_BYTES) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
-        "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) would need more than "
-        "%" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
+        "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
+        "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
         model->path, params->max_samples,
-        params->max_samples / (double) W2VEE_SAMPLE_RATE, MAX_WORKSPACE_BYTES >> 20);
+        params->max_samples / (double) W2VEE_SAMPLE_RATE, n_threads,
+        MAX_WORKSPACE_BYTES >> 20);
     return NULL;
   }
 
   s = g_new0 (W2veeSession, 1);
   s->model = w2vee_model_ref (model);
-  s->n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
+  s->n_threads = n_threads;
   s->max_samples = params->max_samples;
   s->max_frames = T;
   for (l = 0; l < cfg->n_conv; l++)
     s->block_rows[l] = end[l] - start[l];
   s->pos_taps = MIN (cfg->pos_kernel, MAX (1, 768 / Cg));
+  dup = (T + cfg->pos_kernel) * s->pos_taps * Cg;
 
+  s->scratch = g_new0 (Scratch, n_threads);
+  for (i = 0; i < n_threads; i++) {
+    s->scratch[i].conv_a = alloc_floats (s, conv_max);
+    s->scratch[i].conv_b = alloc_floats (s, conv_max);
+    s->scratch[i].patch = alloc_floats (s, s->block_rows[0] * K0);
+    s->scratch[i].scores = alloc_floats (s, T * T);
+    s->scratch[i].pos_dup = alloc_floats (s, dup);
+  }
   s->x = alloc_floats (s, params->max_samples);
-  s->conv_a = alloc_floats (s, conv_max);
-  s->conv_b = alloc_floats (s, conv_max);
-  s->patch = alloc_floats (s, s->block_rows[0] * cfg->conv_kernel[0]);
-  s->gn_moments = g_new0 (double, cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1));
-  s->workspace_bytes += cfg->conv_kernel[0] * (cfg->conv_kernel[0] + 1) * sizeof (double);
+  s->gn_moments = g_new0 (double, K0 * (K0 + 1));
+  s->workspace_bytes += K0 * (K0 + 1) * sizeof (double);
   s->gn_scale = alloc_floats (s, cfg->conv_dim[0]);
   s->gn_shift = alloc_floats (s, cfg->conv_dim[0]);
   s->feat = alloc_floats (s, T * cfg->conv_dim[cfg->n_conv - 1]);
@@ -177,21 +199,33 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->v = alloc_floats (s, T * D);
   s->ctx = alloc_floats (s, T * D);
   s->ff = alloc_floats (s, T * Dff);
-  s->scores = alloc_floats (s, T * T);
-  s->pos_dup = alloc_floats (s, (T + cfg->pos_kernel) * s->pos_taps * Cg);
   s->logits = alloc_floats (s, T * model->n_exits * cfg->vocab_size);
+
+  s->pool = w2vee_pool_new (n_threads, error);
+  if (s->pool == NULL) {
+    w2vee_session_free (s);
+    return NULL;
+  }
   return s;
 }
 
 void
 w2vee_session_free (W2veeSession *s)
 {
+  guint i;
+
   if (s == NULL)
     return;
+  w2vee_pool_free (s->pool);
+  for (i = 0; i < s->n_threads; i++) {
+    g_aligned_free (s->scratch[i].conv_a);
+    g_aligned_free (s->scratch[i].conv_b);
+    g_aligned_free (s->scratch[i].patch);
+    g_aligned_free (s->scratch[i].scores);
+    g_aligned_free (s->scratch[i].pos_dup);
+  }
+  g_free (s->scratch);
   g_aligned_free (s->x);
-  g_aligned_free (s->conv_a);
-  g_aligned_free (s->conv_b);
-  g_aligned_free (s->patch);
   g_free (s->gn_moments);
   g_aligned_free (s->gn_scale);
   g_aligned_free (s->gn_shift);
@@ -203,8 +237,6 @@ w2vee_session_free (W2veeSession *s)
   g_aligned_free (s->v);
   g_aligned_free (s->ctx);
   g_aligned_free (s->ff);
-  g_aligned_free (s->scores);
-  g_aligned_free (s->pos_dup);
   g_aligned_free (s->logits);
   w2vee_model_unref (s->model);
   g_free (s);
@@ -270,6 +302,88 @@ w2vee_session_logits (const W2veeSession *s, guint exit, gsize *n_frames)
   if (exit < 1 || exit > s->last_exit)
     return NULL;
   return s->logits + (exit - 1) * s->max_frames * s->model->cfg.vocab_size;
+}
+
+
+/* ------------------------------------------------------------------------- */
+/* Parallel building blocks                                                  */
+/* ------------------------------------------------------------------------- */
+
+/* Row-local work on rows [t0, t1), run by every team member on its share of T rows. */
+typedef void (*RowsFunc) (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg);
+
+typedef struct {
+  W2veeSession *s;
+  gsize T;
+  RowsFunc func;
+  gconstpointer arg;
+} RowsJob;
+
+static void
+rows_part (gpointer data, guint i, guint n)
+{
+  RowsJob *j = data;
+  gsize t0, t1;
+
+  w2vee_split (j->T, i, n, 1, &t0, &t1);
+  if (t0 < t1)
+    j->func (j->s, t0, t1, j->arg);
+}
+
+static void
+parallel_rows (W2veeSession *s, gsize T, RowsFunc func, gconstpointer arg)
+{
+  RowsJob j = { s, T, func, arg };
+
+  w2vee_pool_run (s->pool, rows_part, &j);
+}
+
+/* out (T, OC) [+]= in (T, C) · wᵀ, then + b, or GELU(· + b): one matrix product of a
+ * column-split job. */
+typedef struct {
+  const float *in;  /* (T, C), row stride ldi */
+  gsize ldi;
+  const float *w;   /* (OC, C) */
+  const float *b;   /* (OC) or NULL */
+  gsize OC;
+  float *out;       /* (T, OC), row stride ldo */
+  gsize ldo;
+  gboolean accumulate;
+  gboolean gelu;
+} Gemm;
+
+typedef struct {
+  gsize T, C;
+  guint n_gemms;
+  Gemm g[3];
+} GemmJob;
+
+/* Each member computes its share of the output columns of every product: it reads
+ * all of `in` but packs only its rows of w (the weights dominate). */
+static void
+gemm_part (gpointer data, guint i, guint n)
+{
+  GemmJob *j = data;
+  guint k;
+
+  for (k = 0; k < j->n_gemms; k++) {
+    const Gemm *g = &j->g[k];
+    gsize o0, o1;
+
+    w2vee_split (g->OC, i, n, COLUMN_ALIGN, &o0, &o1);
+    if (o0 == o1)
+      continue;
+    w2vee_linear (g->in, j->T, j->C, g->ldi, g->w + o0 * j->C, g->gelu ? NULL :
+        (g->b ? g->b + o0 : NULL), o1 - o0, g->out + o0, g->ldo, g->accumulate);
+    if (g->gelu)
+      w2vee_bias_gelu (g->out + o0, j->T, o1 - o0, g->ldo, g->b ? g->b + o0 : NULL);
+  }
+}
+
+static void
+parallel_gemm (W2veeSession *s, GemmJob *job)
+{
+  w2vee_pool_run (s->pool, gemm_part, job);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -339,8 +453,8 @@ group_norm_stats (W2veeSession *s, gsize T0)
         wc += cov[i * K + j] * w[j];
       var += w[i] * wc;
     }
+    /* (conv + b − (mean + b)) · scale + beta: the conv bias cancels out */
     scale = c->norm_w[o] / sqrt (MAX (var, 0.0) + 1e-5);
-    /* y = (conv + b - mean_conv - b) · scale + beta: the bias cancels out */
     s->gn_scale[o] = (float) scale;
     s->gn_shift[o] = (float) (c->norm_b[o] - mean * scale);
   }
@@ -349,113 +463,238 @@ group_norm_stats (W2veeSession *s, gsize T0)
 /* Conv layer 0 (C_in = 1) for output rows [t0, t0 + rows): the input windows are
  * copied side by side (a tiny im2col, K floats a row) for one sgemm with K columns. */
 static void
-conv_first_layer (W2veeSession *s, gsize t0, gsize rows, float *out)
+conv_first_layer (W2veeSession *s, Scratch *sc, gsize t0, gsize rows, float *out)
 {
   const W2veeConvLayer *c = &s->model->conv[0];
   gsize t;
 
   for (t = 0; t < rows; t++)
-    memcpy (s->patch + t * c->kernel, s->x + (t0 + t) * c->stride,
+    memcpy (sc->patch + t * c->kernel, s->x + (t0 + t) * c->stride,
         c->kernel * sizeof (float));
-  w2vee_linear (s->patch, rows, c->kernel, c->kernel, c->w, NULL, c->c_out, out,
+  w2vee_linear (sc->patch, rows, c->kernel, c->kernel, c->w, NULL, c->c_out, out,
       c->c_out, FALSE);
 }
 
-/* x (n) -> feat (T, C_last), one block of B last-layer frames at a time. */
+/* Last-layer rows [a, b) of the conv stack into feat, layer by layer in @sc. */
+static void
+conv_block (W2veeSession *s, Scratch *sc, gsize a, gsize b)
+{
+  const W2veeModel *m = s->model;
+  gsize L = m->cfg.n_conv, l;
+  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
+  const float *in = NULL;
+
+  conv_ranges (m, a, b, start, end);
+  for (l = 0; l < L; l++) {
+    const W2veeConvLayer *c = &m->conv[l];
+    gsize rows = end[l] - start[l];
+    float *out = l == L - 1 ? s->feat + a * c->c_out : (l % 2 ? sc->conv_b : sc->conv_a);
+
+    if (l == 0)
+      conv_first_layer (s, sc, start[0], rows, out);
+    else
+      w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);
+    conv_epilogue (s, l, out, rows);
+    in = out;
+  }
+}
+
+typedef struct {
+  W2veeSession *s;
+  gsize T;
+  gint next;   /* next block index; atomic */
+} ConvJob;
+
+/* Blocks are independent: members take the next one until none is left. */
+static void
+conv_part (gpointer data, guint i, guint n)
+{
+  ConvJob *j = data;
+
+  for (;;) {
+    gsize a = (gsize) g_atomic_int_add (&j->next, 1) * CONV_BLOCK;
+
+    if (a >= j->T)
+      break;
+    conv_block (j->s, &j->s->scratch[i], a, MIN (a + CONV_BLOCK, j->T));
+  }
+}
+
+static void
+feat_layer_norm_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
+{
+  const W2veeModel *m = s->model;
+  gsize C = m->cfg.conv_dim[m->cfg.n_conv - 1];
+
+  w2vee_layer_norm (s->feat + t0 * C, t1 - t0, C, C, m->proj_ln_w, m->proj_ln_b,
+      (float) m->cfg.layer_norm_eps, s->feat + t0 * C, C);
+}
+
+/* x (n) -> feat (T, C_last) -> LayerNorm -> h (T, D). */
 static void
 feature_encoder (W2veeSession *s, gsize n, gsize T)
 {
   const W2veeModel *m = s->model;
-  gsize L = m->cfg.n_conv, a, l;
-  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
-  gsize T0 = (n - m->conv[0].kernel) / m->conv[0].stride + 1;
-  gsize B = CONV_BLOCK;
-
+  gsize C = m->cfg.conv_dim[m->cfg.n_conv - 1];
+  ConvJob conv = { s, T, 0 };
+  GemmJob proj = { T, C, 1, { { s->feat, C, m->proj_w, m->proj_b, m->cfg.hidden_size,
+                                s->h, m->cfg.hidden_size, FALSE, FALSE } } };
 
   if (m->cfg.conv_norm == W2VEE_CONV_NORM_GROUP)
-    group_norm_stats (s, T0);
-
-  for (a = 0; a < T; a += B) {
-    const float *in;
-
-    conv_ranges (m, a, MIN (a + B, T), start, end);
-    in = NULL;
-    for (l = 0; l < L; l++) {
-      const W2veeConvLayer *c = &m->conv[l];
-      gsize rows = end[l] - start[l];
-      float *out = l == L - 1 ? s->feat + a * c->c_out : (l % 2 ? s->conv_b : s->conv_a);
-
-      if (l == 0)
-        conv_first_layer (s, start[0], rows, out);
-      else
-        w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);
-      conv_epilogue (s, l, out, rows);
-      in = out;
-    }
-  }
+    group_norm_stats (s, (n - m->conv[0].kernel) / m->conv[0].stride + 1);
+  w2vee_pool_run (s->pool, conv_part, &conv);
+  parallel_rows (s, T, feat_layer_norm_rows, NULL);
+  parallel_gemm (s, &proj);
 }
 
 /* ------------------------------------------------------------------------- */
 /* Transformer                                                               */
 /* ------------------------------------------------------------------------- */
 
-/* h (T, D) += GELU(posconv(h)): grouped conv, kernel Kp, padding Kp/2, last frame
- * dropped for even Kp. Per group g, row u of pos_dup holds the padded input frames
- * u .. u+c-1 (c = pos_taps) side by side, so taps [j·c, j·c+c) of all outputs are one
- * sgemm over rows u = t + j·c with row stride c·Cg. */
+typedef struct {
+  W2veeSession *s;
+  gsize T;
+  gint next;   /* next group (pos conv) or head (attention); atomic */
+} SplitJob;
+
+/* tmp[:, group g] = posconv_g(h): grouped conv, kernel Kp, padding Kp/2, last frame
+ * dropped for even Kp. Row u of pos_dup holds the padded input frames u .. u+c-1
+ * (c = pos_taps) side by side, so taps [j·c, j·c+c) of all outputs are one sgemm over
+ * rows u = t + j·c with row stride c·Cg. */
 static void
-positional_conv (W2veeSession *s, gsize T)
+positional_conv_group (W2veeSession *s, Scratch *sc, gsize T, gsize g)
 {
   const W2veeConfig *cfg = &s->model->cfg;
-  gsize D = cfg->hidden_size, G = cfg->pos_groups, Cg = D / G, Kp = cfg->pos_kernel;
+  gsize D = cfg->hidden_size, Cg = D / cfg->pos_groups, Kp = cfg->pos_kernel;
   gsize pad = Kp / 2, c = s->pos_taps, n_chunks = (Kp + c - 1) / c;
-  gsize rows = T + (n_chunks - 1) * c, g, u, m, j;
+  gsize rows = T + (n_chunks - 1) * c, u, m, j;
+  const float *w = s->model->pos_w + g * Cg * Kp * Cg; /* (Cg, Kp, Cg) */
 
-  for (g = 0; g < G; g++) {
-    const float *w = s->model->pos_w + g * Cg * Kp * Cg; /* (Cg, Kp, Cg) */
+  for (u = 0; u < rows; u++) {
+    for (m = 0; m < c; m++) {
+      float *dst = sc->pos_dup + (u * c + m) * Cg;
+      gssize src = (gssize) (u + m) - (gssize) pad;
 
-    for (u = 0; u < rows; u++) {
-      for (m = 0; m < c; m++) {
-        float *dst = s->pos_dup + (u * c + m) * Cg;
-        gssize src = (gssize) (u + m) - (gssize) pad;
-
-        if (src >= 0 && (gsize) src < T)
-          memcpy (dst, s->h + src * D + g * Cg, Cg * sizeof (float));
-        else
-          memset (dst, 0, Cg * sizeof (float));
-      }
-    }
-    for (j = 0; j < n_chunks; j++) {
-      gsize taps = MIN (c, Kp - j * c);
-
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) Cg,
-          (int) (taps * Cg), 1.0f, s->pos_dup + j * c * c * Cg, (int) (c * Cg),
-          w + j * c * Cg, (int) (Kp * Cg), j == 0 ? 0.0f : 1.0f, s->tmp + g * Cg, (int) D);
+      if (src >= 0 && (gsize) src < T)
+        memcpy (dst, s->h + src * D + g * Cg, Cg * sizeof (float));
+      else
+        memset (dst, 0, Cg * sizeof (float));
     }
   }
-  w2vee_bias_gelu (s->tmp, T, D, D, s->model->pos_b);
-  for (u = 0; u < T * D; u++)
-    s->h[u] += s->tmp[u];
+  for (j = 0; j < n_chunks; j++) {
+    gsize taps = MIN (c, Kp - j * c);
+
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) Cg,
+        (int) (taps * Cg), 1.0f, sc->pos_dup + j * c * c * Cg, (int) (c * Cg),
+        w + j * c * Cg, (int) (Kp * Cg), j == 0 ? 0.0f : 1.0f, s->tmp + g * Cg, (int) D);
+  }
 }
 
-/* in (T, D) -> ctx (T, D): multi-head self-attention without mask, one head at a time. */
 static void
-self_attention (W2veeSession *s, const W2veeLayer *L, const float *in, gsize T)
+positional_conv_part (gpointer data, guint i, guint n)
 {
-  gsize D = s->model->cfg.hidden_size, H = s->model->cfg.n_heads, Dh = D / H, h;
-  float scale = 1.0f / sqrtf ((float) Dh);
+  SplitJob *j = data;
+  gsize g;
 
-  w2vee_linear (in, T, D, D, L->q_w, L->q_b, D, s->q, D, FALSE);
-  w2vee_linear (in, T, D, D, L->k_w, L->k_b, D, s->k, D, FALSE);
-  w2vee_linear (in, T, D, D, L->v_w, L->v_b, D, s->v, D, FALSE);
-  for (h = 0; h < H; h++) {
-    /* q_h (T, Dh), k_h (T, Dh) -> scores (T, T) */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) Dh,
-        scale, s->q + h * Dh, (int) D, s->k + h * Dh, (int) D, 0.0f, s->scores, (int) T);
-    w2vee_softmax_rows (s->scores, T, T, T);
-    /* scores (T, T), v_h (T, Dh) -> ctx_h (T, Dh) */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) Dh, (int) T,
-        1.0f, s->scores, (int) T, s->v + h * Dh, (int) D, 0.0f, s->ctx + h * Dh, (int) D);
+  while ((g = (gsize) g_atomic_int_add (&j->next, 1)) < j->s->model->cfg.pos_groups)
+    positional_conv_group (j->s, &j->s->scratch[i], j->T, g);
+}
+
+/* h += GELU(tmp + b_pos); post-LN models then normalise: h = LN_enc(h). */
+static void
+positional_add_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
+{
+  const W2veeModel *m = s->model;
+  gsize D = m->cfg.hidden_size, i;
+  float *h = s->h + t0 * D, *p = s->tmp + t0 * D;
+
+  w2vee_bias_gelu (p, t1 - t0, D, D, m->pos_b);
+  for (i = 0; i < (t1 - t0) * D; i++)
+    h[i] += p[i];
+  if (!m->cfg.stable_layer_norm)
+    w2vee_layer_norm (h, t1 - t0, D, D, m->enc_ln_w, m->enc_ln_b,
+        (float) m->cfg.layer_norm_eps, h, D);
+}
+
+/* Attention of head h: ctx_h (T, Dh) = softmax(q_h k_hᵀ / √Dh) v_h. */
+static void
+attention_head (W2veeSession *s, Scratch *sc, gsize T, gsize h)
+{
+  gsize D = s->model->cfg.hidden_size, Dh = D / s->model->cfg.n_heads;
+
+  /* q_h (T, Dh), k_h (T, Dh) -> scores (T, T) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) Dh,
+      1.0f / sqrtf ((float) Dh), s->q + h * Dh, (int) D, s->k + h * Dh, (int) D, 0.0f,
+      sc->scores, (int) T);
+  w2vee_softmax_rows (sc->scores, T, T, T);
+  /* scores (T, T), v_h (T, Dh) -> ctx_h (T, Dh) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) Dh, (int) T,
+      1.0f, sc->scores, (int) T, s->v + h * Dh, (int) D, 0.0f, s->ctx + h * Dh, (int) D);
+}
+
+static void
+attention_part (gpointer data, guint i, guint n)
+{
+  SplitJob *j = data;
+  gsize h;
+
+  while ((h = (gsize) g_atomic_int_add (&j->next, 1)) < j->s->model->cfg.n_heads)
+    attention_head (j->s, &j->s->scratch[i], j->T, h);
+}
+
+typedef struct {
+  const float *g, *b;  /* (D) LayerNorm affine */
+  const float *in;     /* (T, D) */
+  float *out;          /* (T, D), may be in */
+} NormArg;
+
+static void
+layer_norm_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
+{
+  const NormArg *a = arg;
+  gsize D = s->model->cfg.hidden_size;
+
+  w2vee_layer_norm (a->in + t0 * D, t1 - t0, D, D, a->g, a->b,
+      (float) s->model->cfg.layer_norm_eps, a->out + t0 * D, D);
+}
+
+static void
+layer_norm (W2veeSession *s, gsize T, const float *g, const float *b, const float *in,
+    float *out)
+{
+  NormArg a = { g, b, in, out };
+
+  parallel_rows (s, T, layer_norm_rows, &a);
+}
+
+/* Logits of every exit (up to last_exit) reading layer `layer` (1-based), for a share
+ * of the rows: heads are small (V rows), so rows split better than columns. */
+typedef struct {
+  guint layer, last_exit;
+} HeadsArg;
+
+static void
+exit_heads_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
+{
+  const HeadsArg *a = arg;
+  const W2veeModel *m = s->model;
+  const W2veeConfig *cfg = &m->cfg;
+  gsize D = cfg->hidden_size, V = cfg->vocab_size;
+  guint e;
+
+  for (e = 0; e < a->last_exit; e++) {
+    const float *in = s->h + t0 * D;
+
+    if (m->exits[e].layer != a->layer)
+      continue;
+    if (cfg->stable_layer_norm && a->layer == cfg->n_layers) {
+      /* stable-LN: only the last layer's output goes through the encoder LayerNorm */
+      w2vee_layer_norm (in, t1 - t0, D, D, m->enc_ln_w, m->enc_ln_b,
+          (float) cfg->layer_norm_eps, s->tmp + t0 * D, D);
+      in = s->tmp + t0 * D;
+    }
+    w2vee_linear (in, t1 - t0, D, D, m->exits[e].w, m->exits[e].b, V,
+        s->logits + (e * s->max_frames + t0) * V, V, FALSE);
   }
 }
 
@@ -465,56 +704,37 @@ encoder_layer (W2veeSession *s, const W2veeLayer *L, gsize T)
 {
   const W2veeConfig *cfg = &s->model->cfg;
   gsize D = cfg->hidden_size, Dff = cfg->intermediate_size;
-  float eps = (float) cfg->layer_norm_eps;
+  gboolean stable = cfg->stable_layer_norm;
+  /* stable-LN: h = h + Attn(LN(h)); h = h + FFN(LN_final(h))
+   * post-LN:   h = LN(h + Attn(h));   h = LN_final(h + FFN(h)) */
+  const float *attn_in = stable ? s->tmp : s->h;
+  const float *ffn_in = stable ? s->tmp : s->h;
+  SplitJob heads = { s, T, 0 };
+  GemmJob qkv = { T, D, 3, {
+      { attn_in, D, L->q_w, L->q_b, D, s->q, D, FALSE, FALSE },
+      { attn_in, D, L->k_w, L->k_b, D, s->k, D, FALSE, FALSE },
+      { attn_in, D, L->v_w, L->v_b, D, s->v, D, FALSE, FALSE } } };
+  GemmJob out = { T, D, 1, { { s->ctx, D, L->o_w, L->o_b, D, s->h, D, TRUE, FALSE } } };
+  GemmJob ff_in = { T, D, 1, { { ffn_in, D, L->ff_in_w, L->ff_in_b, Dff, s->ff, Dff,
+                                 FALSE, TRUE } } };
+  GemmJob ff_out = { T, Dff, 1, { { s->ff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D,
+                                    TRUE, FALSE } } };
 
-  if (!cfg->stable_layer_norm) {
-    /* post-LN: h = LN(h + Attn(h)); h = LN_final(h + FFN(h)) */
-    self_attention (s, L, s->h, T);
-    w2vee_linear (s->ctx, T, D, D, L->o_w, L->o_b, D, s->h, D, TRUE);
-    w2vee_layer_norm (s->h, T, D, D, L->ln_w, L->ln_b, eps, s->h, D);
-    stage_done (s, W2VEE_STAGE_ATTENTION);
-    w2vee_linear (s->h, T, D, D, L->ff_in_w, NULL, Dff, s->ff, Dff, FALSE);
-    w2vee_bias_gelu (s->ff, T, Dff, Dff, L->ff_in_b);
-    w2vee_linear (s->ff, T, Dff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D, TRUE);
-    w2vee_layer_norm (s->h, T, D, D, L->final_ln_w, L->final_ln_b, eps, s->h, D);
-    stage_done (s, W2VEE_STAGE_FFN);
-  } else {
-    /* stable-LN: h = h + Attn(LN(h)); h = h + FFN(LN_final(h)) */
-    w2vee_layer_norm (s->h, T, D, D, L->ln_w, L->ln_b, eps, s->tmp, D);
-    self_attention (s, L, s->tmp, T);
-    w2vee_linear (s->ctx, T, D, D, L->o_w, L->o_b, D, s->h, D, TRUE);
-    stage_done (s, W2VEE_STAGE_ATTENTION);
-    w2vee_layer_norm (s->h, T, D, D, L->final_ln_w, L->final_ln_b, eps, s->tmp, D);
-    w2vee_linear (s->tmp, T, D, D, L->ff_in_w, NULL, Dff, s->ff, Dff, FALSE);
-    w2vee_bias_gelu (s->ff, T, Dff, Dff, L->ff_in_b);
-    w2vee_linear (s->ff, T, Dff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D, TRUE);
-    stage_done (s, W2VEE_STAGE_FFN);
-  }
-}
-
-/* Logits of every exit (up to @last_exit) that reads layer @layer (1-based). */
-static void
-exit_heads (W2veeSession *s, guint layer, guint last_exit, gsize T)
-{
-  const W2veeModel *m = s->model;
-  const W2veeConfig *cfg = &m->cfg;
-  gsize D = cfg->hidden_size, V = cfg->vocab_size;
-  guint e;
-
-  for (e = 0; e < last_exit; e++) {
-    const float *in = s->h;
-
-    if (m->exits[e].layer != layer)
-      continue;
-    if (cfg->stable_layer_norm && layer == cfg->n_layers) {
-      /* stable-LN: only the last layer's output goes through the encoder LayerNorm */
-      w2vee_layer_norm (s->h, T, D, D, m->enc_ln_w, m->enc_ln_b,
-          (float) cfg->layer_norm_eps, s->tmp, D);
-      in = s->tmp;
-    }
-    w2vee_linear (in, T, D, D, m->exits[e].w, m->exits[e].b, V,
-        s->logits + e * s->max_frames * V, V, FALSE);
-  }
+  if (stable)
+    layer_norm (s, T, L->ln_w, L->ln_b, s->h, s->tmp);
+  parallel_gemm (s, &qkv);
+  w2vee_pool_run (s->pool, attention_part, &heads);
+  parallel_gemm (s, &out);
+  if (stable)
+    layer_norm (s, T, L->final_ln_w, L->final_ln_b, s->h, s->tmp);
+  else
+    layer_norm (s, T, L->ln_w, L->ln_b, s->h, s->h);
+  stage_done (s, W2VEE_STAGE_ATTENTION);
+  parallel_gemm (s, &ff_in);
+  parallel_gemm (s, &ff_out);
+  if (!stable)
+    layer_norm (s, T, L->final_ln_w, L->final_ln_b, s->h, s->h);
+  stage_done (s, W2VEE_STAGE_FFN);
 }
 
 gboolean
@@ -523,7 +743,8 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
 {
   const W2veeModel *m;
   const W2veeConfig *cfg;
-  gsize T, D, C_last;
+  SplitJob pos;
+  gsize T;
   guint top, l;
 
   g_return_val_if_fail (s != NULL, FALSE);
@@ -546,16 +767,15 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
 
   top = m->exits[last_exit - 1].layer;
   T = w2vee_model_n_frames (m, n);
-  D = cfg->hidden_size;
-  C_last = cfg->conv_dim[cfg->n_conv - 1];
   s->n_frames = T;
   s->last_exit = last_exit;
   s->last_layer = top;
+  memset (s->profile, 0, sizeof (s->profile));
   if (T == 0)
     return TRUE;
 
-  openblas_set_num_threads ((int) s->n_threads);
-  memset (s->profile, 0, sizeof (s->profile));
+  /* the team parallelises around single-threaded BLAS calls */
+  openblas_set_num_threads (1);
   if (s->profiling)
     s->stage_start = now_seconds ();
 
@@ -563,24 +783,19 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
     w2vee_normalize (samples, n, s->x);
   else
     memcpy (s->x, samples, n * sizeof (float));
-
   feature_encoder (s, n, T);
   stage_done (s, W2VEE_STAGE_CONV);
 
-  /* feature projection: LN over channels, then (C_last -> D) */
-  w2vee_layer_norm (s->feat, T, C_last, C_last, m->proj_ln_w, m->proj_ln_b,
-      (float) cfg->layer_norm_eps, s->feat, C_last);
-  w2vee_linear (s->feat, T, C_last, C_last, m->proj_w, m->proj_b, D, s->h, D, FALSE);
-
-  positional_conv (s, T);
-  if (!cfg->stable_layer_norm)
-    w2vee_layer_norm (s->h, T, D, D, m->enc_ln_w, m->enc_ln_b,
-        (float) cfg->layer_norm_eps, s->h, D);
+  pos = (SplitJob) { s, T, 0 };
+  w2vee_pool_run (s->pool, positional_conv_part, &pos);
+  parallel_rows (s, T, positional_add_rows, NULL);
   stage_done (s, W2VEE_STAGE_PROJECTION);
 
   for (l = 1; l <= top; l++) {
+    HeadsArg heads = { l, last_exit };
+
     encoder_layer (s, &m->layers[l - 1], T);
-    exit_heads (s, l, last_exit, T);
+    parallel_rows (s, T, exit_heads_rows, &heads);
     stage_done (s, W2VEE_STAGE_HEADS);
   }
   return TRUE;
