@@ -1,0 +1,138 @@
+/* "Zero allocations in the forward pass", checked: this program replaces malloc and
+ * friends for the whole process (an executable's definitions take precedence over
+ * libc's for every shared library, GLib and OpenBLAS included) and counts the calls
+ * made while w2vee_session_run() runs, after one warm-up run (OpenBLAS sets up its
+ * per-thread buffers on first use).
+ *
+ * Usage: test-no-alloc MODEL_DIR CLIP.f32 */
+#include "w2vee/w2vee.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+extern void *__libc_malloc (size_t);
+extern void *__libc_calloc (size_t, size_t);
+extern void *__libc_realloc (void *, size_t);
+extern void *__libc_memalign (size_t, size_t);
+extern void __libc_free (void *);
+
+static volatile gint counting;
+static volatile gint allocations;
+
+static inline void
+count (void)
+{
+  if (g_atomic_int_get (&counting))
+    g_atomic_int_inc (&allocations);
+}
+
+void *
+malloc (size_t n)
+{
+  count ();
+  return __libc_malloc (n);
+}
+
+void *
+calloc (size_t n, size_t size)
+{
+  count ();
+  return __libc_calloc (n, size);
+}
+
+void *
+realloc (void *p, size_t n)
+{
+  count ();
+  return __libc_realloc (p, n);
+}
+
+void *
+aligned_alloc (size_t alignment, size_t n)
+{
+  count ();
+  return __libc_memalign (alignment, n);
+}
+
+void *
+memalign (size_t alignment, size_t n)
+{
+  count ();
+  return __libc_memalign (alignment, n);
+}
+
+int
+posix_memalign (void **p, size_t alignment, size_t n)
+{
+  count ();
+  *p = __libc_memalign (alignment, n);
+  return *p ? 0 : 12; /* ENOMEM */
+}
+
+void
+free (void *p)
+{
+  __libc_free (p);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (W2veeModel) model = NULL;
+  g_autoptr (W2veeSession) session = NULL;
+  g_autofree char *raw = NULL;
+  W2veeSessionParams params = w2vee_session_default_params ();
+  gsize len, n, exit_, threads;
+  const float *clip;
+  int failures = 0;
+
+  if (argc != 3) {
+    fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32\n", argv[0]);
+    return 2;
+  }
+  model = w2vee_model_load (argv[1], &error);
+  if (model == NULL || !g_file_get_contents (argv[2], &raw, &len, &error)) {
+    fprintf (stderr, "%s\n", error->message);
+    return 1;
+  }
+  clip = (const float *) raw;
+  n = len / sizeof (float);
+
+  for (threads = 1; threads <= 2; threads++) {
+    params.n_threads = threads;
+    params.max_samples = n;
+    g_clear_pointer (&session, w2vee_session_free);
+    /* the counter works: creating a session does allocate */
+    g_atomic_int_set (&allocations, 0);
+    g_atomic_int_set (&counting, 1);
+    session = w2vee_session_new (model, &params, &error);
+    g_atomic_int_set (&counting, 0);
+    g_assert_no_error (error);
+    printf ("threads=%zu session_new allocations=%d (must be > 0)\n", threads,
+        g_atomic_int_get (&allocations));
+    failures += g_atomic_int_get (&allocations) == 0;
+    /* warm-up: every exit, the longest input */
+    g_assert_true (w2vee_session_run (session, clip, n, w2vee_model_n_exits (model), NULL));
+
+    for (exit_ = 1; exit_ <= w2vee_model_n_exits (model); exit_++) {
+      gsize lengths[3] = { n, n / 2, n / 3 + 1 };
+      guint i;
+
+      for (i = 0; i < G_N_ELEMENTS (lengths); i++) {
+        gboolean ok;
+        gint seen;
+
+        g_atomic_int_set (&allocations, 0);
+        g_atomic_int_set (&counting, 1);
+        ok = w2vee_session_run (session, clip, lengths[i], exit_, NULL);
+        g_atomic_int_set (&counting, 0);
+        seen = g_atomic_int_get (&allocations);
+        printf ("threads=%zu exit=%zu samples=%zu allocations=%d %s\n", threads, exit_,
+            lengths[i], seen, ok && seen == 0 ? "ok" : "FAIL");
+        failures += !ok || seen != 0;
+      }
+    }
+  }
+  return failures ? 1 : 0;
+}
