@@ -17,6 +17,7 @@ enum {
 typedef int (*W2veeCommandFunc) (int argc, char **argv);
 
 int w2vee_cmd_transcribe (int argc, char **argv);
+int w2vee_cmd_bench (int argc, char **argv);
 
 /**
  * w2vee_tool_find_model:

@@ -19,6 +19,7 @@ typedef struct {
 
 static const W2veeCommand commands[] = {
   { "transcribe", "Transcribe speech in audio files", w2vee_cmd_transcribe },
+  { "bench", "Time inference on synthetic audio", w2vee_cmd_bench },
 };
 
 static void
