@@ -113,7 +113,7 @@ GST_STATIC_PAD_TEMPLATE ("text_src",
     GST_STATIC_CAPS (TEXT_CAPS));
 
 /* TRUE when the plugin file lives in the build tree (set by plugin_init). */
-static gboolean plugin_uninstalled;
+static gchar *plugin_filename; /* this plugin's file, for the default model lookup */
 
 #define gst_wav2vec2ee_parent_class parent_class
 G_DEFINE_TYPE (GstWav2vec2ee, gst_wav2vec2ee, GST_TYPE_AUDIO_FILTER);
@@ -288,27 +288,6 @@ gst_wav2vec2ee_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* $W2VEE_MODEL, else the source tree's models/default when the plugin runs from
- * the build tree, else the installed default model; NULL when none exists.
- * The same order as the w2vee tool (tools/common.c). */
-static gchar *
-default_model_path (void)
-{
-  const gchar *env = g_getenv ("W2VEE_MODEL");
-  g_autofree gchar *source =
-      g_build_filename (W2VEE_SOURCE_ROOT, "models", "default", NULL);
-  g_autofree gchar *installed =
-      g_build_filename (W2VEE_DATADIR, "models", "default", NULL);
-
-  if (env != NULL && env[0] != '\0')
-    return g_strdup (env);
-  if (plugin_uninstalled && g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
-  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&installed);
-  return NULL;
-}
-
 static void
 gst_wav2vec2ee_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -374,7 +353,8 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
         g_value_set_string (value, self->model_location);
       } else {
         GST_OBJECT_UNLOCK (self);
-        g_value_take_string (value, default_model_path ());
+        g_value_take_string (value,
+            w2vee_default_model_path (plugin_filename, NULL));
         return;
       }
       break;
@@ -443,15 +423,11 @@ gst_wav2vec2ee_load_model (GstWav2vec2ee * self)
   GST_OBJECT_UNLOCK (self);
 
   if (path == NULL)
-    path = default_model_path ();
+    path = w2vee_default_model_path (plugin_filename, &error);
   if (path == NULL) {
-    g_autofree gchar *installed =
-        g_build_filename (W2VEE_DATADIR, "models", "default", NULL);
-
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No model: set the \"model\" property or the W2VEE_MODEL environment "
-            "variable to a model directory (no default model is installed in "
-            "%s).", installed), (NULL));
+            "variable to a model directory."), ("%s", error->message));
     return FALSE;
   }
 
@@ -1500,13 +1476,8 @@ gst_wav2vec2ee_worker (gpointer data)
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  const gchar *filename = gst_plugin_get_filename (plugin);
-  g_autofree gchar *build_root = g_canonicalize_filename (W2VEE_BUILD_ROOT,
-      NULL);
-
-  plugin_uninstalled = filename != NULL
-      && g_str_has_prefix (filename, build_root)
-      && filename[strlen (build_root)] == G_DIR_SEPARATOR;
+  g_free (plugin_filename);
+  plugin_filename = g_strdup (gst_plugin_get_filename (plugin));
   return GST_ELEMENT_REGISTER (wav2vec2ee, plugin);
 }
 

@@ -23,10 +23,9 @@ int w2vee_cmd_bench (int argc, char **argv);
  * w2vee_tool_find_model:
  * @requested: the -m argument, or NULL.
  *
- * Returns: (transfer full): @requested if given; else $W2VEE_MODEL if set; else the
- * source tree's models/default when running from the build tree and it exists; else
- * the installed DATADIR/models/default if it exists; else NULL with @error telling the
- * user to pass -m.
+ * Returns: (transfer full): @requested if given; else w2vee_default_model_path() for
+ * this executable ($W2VEE_MODEL, the build tree's models/default when running
+ * uninstalled, the installed default model), or NULL with @error.
  */
 char *w2vee_tool_find_model (const char *requested, GError **error);
 

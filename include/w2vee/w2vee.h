@@ -105,6 +105,17 @@ gsize w2vee_model_weight_bytes (const W2veeModel *model);
 /** The directory the model was loaded from. */
 const char *w2vee_model_path (const W2veeModel *model);
 
+/**
+ * w2vee_default_model_path:
+ * @binary: (nullable): the calling program's executable or plugin file.
+ *
+ * Returns: (transfer full): $W2VEE_MODEL when set; else, when @binary lies in the build
+ * tree this library was built in, the source tree's models/default if it exists; else the
+ * installed DATADIR/w2vee/models/default if it exists; else NULL and @error
+ * (W2VEE_ERROR_NOT_FOUND) naming where it looked.
+ */
+char *w2vee_default_model_path (const char *binary, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeModel, w2vee_model_unref)
 
 /* ------------------------------------------------------------------------- */
