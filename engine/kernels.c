@@ -40,6 +40,63 @@ w2vee_conv1d (const float *in, gsize C, gsize S, const float *w, gsize K, gsize 
 }
 
 void
+w2vee_conv1d_k3s2 (const float *in, gsize C, const float *w, const float *w02, gsize OC,
+    float *out, gsize T_out, float *d1, float *d3, float *m2)
+{
+  /* in is (2·T_out + 1, C), w is (OC, 3, C), w02 = w[:,0,:] + w[:,2,:] is (OC, C)
+   * -> out is (T_out, OC).
+   * With e = the even input rows and o = the odd ones, out[t] = W0 e[t] + W2 e[t+1] +
+   * W1 o[t]. The even part of outputs 2s and 2s+1 is Winograd's F(2,2):
+   *   m1 = W0 (e[2s] − e[2s+1]), m2 = (W0 + W2) e[2s+1], m3 = W2 (e[2s+2] − e[2s+1]),
+   *   out[2s] = m1 + m2 + W1 o[2s],  out[2s+1] = m2 + m3 + W1 o[2s+1]:
+   * 2.5 products per output row instead of 3. d1, d3 are (T_out/2, C) and m2 is
+   * (T_out/2, OC) of scratch. */
+  gsize P = T_out / 2, s, c;
+
+  if (T_out == 0)
+    return;
+  /* the odd tap, every output row: o[t] = in[2t + 1] */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T_out, (int) OC, (int) C,
+      1.0f, in + C, (int) (2 * C), w + C, (int) (3 * C), 0.0f, out, (int) OC);
+  if (P > 0) {
+    for (s = 0; s < P; s++) {
+      const float *e0 = in + 4 * s * C, *e1 = e0 + 2 * C, *e2 = e0 + 4 * C;
+      float *a = d1 + s * C, *b = d3 + s * C;
+
+      for (c = 0; c < C; c++) {
+        a[c] = e0[c] - e1[c];
+        b[c] = e2[c] - e1[c];
+      }
+    }
+    /* m2 = (W0 + W2) e[2s+1], e[2s+1] = in[4s + 2] */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) P, (int) OC, (int) C,
+        1.0f, in + 2 * C, (int) (4 * C), w02, (int) C, 0.0f, m2, (int) OC);
+    /* out[2s] += W0 d1[s]; out[2s+1] += W2 d3[s] */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) P, (int) OC, (int) C,
+        1.0f, d1, (int) C, w, (int) (3 * C), 1.0f, out, (int) (2 * OC));
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) P, (int) OC, (int) C,
+        1.0f, d3, (int) C, w + 2 * C, (int) (3 * C), 1.0f, out + OC, (int) (2 * OC));
+    for (s = 0; s < P; s++) {
+      float *even = out + 2 * s * OC, *odd = even + OC;
+      const float *m = m2 + s * OC;
+
+      for (c = 0; c < OC; c++) {
+        even[c] += m[c];
+        odd[c] += m[c];
+      }
+    }
+  }
+  if (T_out % 2) {
+    /* the last row of an odd count, directly: its 3·C inputs are contiguous */
+    gsize t = T_out - 1;
+
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, 1, (int) OC, (int) (3 * C),
+        1.0f, in + 2 * t * C, (int) (3 * C), w, (int) (3 * C), 0.0f, out + t * OC,
+        (int) OC);
+  }
+}
+
+void
 w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out)
 {

@@ -24,6 +24,13 @@ void w2vee_linear (const float *in, gsize T, gsize C, gsize ldi, const float *w,
 void w2vee_conv1d (const float *in, gsize C, gsize S, const float *w, gsize K, gsize OC,
     float *out, gsize T_out);
 
+/* The same for kernel 3, stride 2 (wav2vec2's conv layers 1-4) with 17 % fewer
+ * multiplications (Winograd F(2,2) on the even taps): in is (2·T_out + 1, C), w is
+ * (OC, 3, C), w02 = w[:,0,:] + w[:,2,:] is (OC, C) -> out is (T_out, OC). Scratch:
+ * d1, d3 (T_out/2, C) and m2 (T_out/2, OC). */
+void w2vee_conv1d_k3s2 (const float *in, gsize C, const float *w, const float *w02,
+    gsize OC, float *out, gsize T_out, float *d1, float *d3, float *m2);
+
 /* y is (T,C) with row stride ld: y = gelu(y + b) with the exact erf GELU; b may be NULL. */
 void w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b);
 

@@ -50,6 +50,41 @@ test_conv (gconstpointer data)
   g_assert_cmpfloat (maxabs, <=, 1e-5f);
 }
 
+/* Winograd F(2,2) kernel-3 stride-2 conv against the naive loops, odd and even T_out. */
+static void
+test_conv_k3s2 (void)
+{
+  static const gsize T_outs[] = { 1, 2, 3, 8, 33 };
+  gsize C = 24, OC = 20, i, j;
+
+  for (j = 0; j < G_N_ELEMENTS (T_outs); j++) {
+    gsize T_out = T_outs[j], T_in = 2 * T_out + 1, P = T_out / 2 + 1;
+    g_autofree float *in = g_new (float, T_in * C);
+    g_autofree float *w = g_new (float, OC * 3 * C);
+    g_autofree float *w02 = g_new (float, OC * C);
+    g_autofree float *fast = g_new (float, T_out * OC);
+    g_autofree float *naive = g_new (float, T_out * OC);
+    g_autofree float *d1 = g_new (float, P * C), *d3 = g_new (float, P * C);
+    g_autofree float *m2 = g_new (float, P * OC);
+    guint32 seed = 7;
+    float maxabs = 0.0f;
+
+    for (i = 0; i < T_in * C; i++)
+      in[i] = rnd (&seed);
+    for (i = 0; i < OC * 3 * C; i++)
+      w[i] = rnd (&seed);
+    for (i = 0; i < OC * C; i++)
+      w02[i] = w[(i / C * 3) * C + i % C] + w[(i / C * 3 + 2) * C + i % C];
+    w2vee_conv1d_k3s2 (in, C, w, w02, OC, fast, T_out, d1, d3, m2);
+    w2vee_conv1d_naive (in, C, 2, w, 3, OC, naive, T_out);
+    for (i = 0; i < T_out * OC; i++)
+      maxabs = MAX (maxabs, fabsf (fast[i] - naive[i]));
+    g_test_message ("k3s2 Winograd T_out=%zu: max |fast - naive| = %g (tol 1e-5)", T_out,
+        maxabs);
+    g_assert_cmpfloat (maxabs, <=, 1e-5f);
+  }
+}
+
 static void
 test_layer_norm (void)
 {
@@ -165,6 +200,7 @@ main (int argc, char **argv)
 
     g_test_add_data_func (path, &conv_cases[i], test_conv);
   }
+  g_test_add_func ("/kernels/conv1d-k3s2-winograd", test_conv_k3s2);
   g_test_add_func ("/kernels/layer-norm", test_layer_norm);
   g_test_add_func ("/kernels/softmax-gelu", test_softmax_gelu);
   g_test_add_func ("/kernels/normalize", test_normalize);
