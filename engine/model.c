@@ -3,9 +3,13 @@
  * Loading order, so that nothing large is allocated before everything that bounds
  * it has been checked: config.json (sizes within the bounds of model.h), the
  * optional preprocessor_config.json and vocab.json, the F32 bytes the config implies
- * (W2VEE_MAX_MODEL_BYTES), model.safetensors (mapped and validated), the exit heads
- * it holds, the bytes again with the heads, and only then the weights: every
- * tensor's dtype and shape are checked against the config before its data is used.
+ * (W2VEE_MAX_MODEL_BYTES), the weights file (mapped and validated: model.safetensors,
+ * or pytorch_model.bin when there is none), the exit heads it holds, the bytes again
+ * with the heads, and only then the weights: every tensor's dtype and shape are
+ * checked against the config before its data is used.
+ *
+ * Both weight formats are read into one W2veeTensorTable (tensors.h); everything
+ * below that point (names, shapes, dtypes, conversion, reordering) is one code path.
  *
  * Shapes legend: C = conv channels, K = kernel width, D = hidden_size, I =
  * intermediate_size, G = pos-conv groups, Kp = pos-conv kernel, V = vocab size.
@@ -22,13 +26,14 @@
 
 #include "config.h"
 #include "safetensors.h"
+#include "tensors.h"
 
 #define PREFIX "wav2vec2."
 
 /* State of one w2vee_model_load() call. */
 typedef struct {
-  char *st_path;         /* absolute path of model.safetensors, for messages */
-  W2veeSafetensors *st;
+  char *weights_path;    /* absolute path of the weights file, for messages */
+  W2veeTensorTable *tt;  /* its tensors */
   gboolean *used;        /* (n_tensors) tensors read so far */
   W2veeModel *model;     /* being filled */
 } Loader;
@@ -220,20 +225,20 @@ static const W2veeTensorInfo *
 find_tensor (Loader *ld, const char *name, guint n_dims, const gsize *shape,
     GError **error)
 {
-  const W2veeTensorInfo *t = w2vee_safetensors_lookup (ld->st, name);
+  const W2veeTensorInfo *t = w2vee_tensor_table_lookup (ld->tt, name);
   gboolean same;
 
   if (t == NULL) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_MISSING_TENSOR,
-        "%s: tensor '%s' is missing", ld->st_path, name);
+        "%s: tensor '%s' is missing", ld->weights_path, name);
     return NULL;
   }
-  ld->used[w2vee_safetensors_index_of (ld->st, t)] = TRUE;
+  ld->used[w2vee_tensor_table_index_of (ld->tt, t)] = TRUE;
   if (t->dtype != W2VEE_DTYPE_F32 && t->dtype != W2VEE_DTYPE_F16 &&
       t->dtype != W2VEE_DTYPE_BF16) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_DTYPE,
         "%s: tensor '%s': unsupported dtype %s (weights must be F32, F16 or BF16)",
-        ld->st_path, name, w2vee_dtype_name (t->dtype));
+        ld->weights_path, name, w2vee_dtype_name (t->dtype));
     return NULL;
   }
   same = t->n_dims == n_dims;
@@ -244,7 +249,7 @@ find_tensor (Loader *ld, const char *name, guint n_dims, const gsize *shape,
     g_autofree char *want = format_shape (shape, n_dims);
 
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_SHAPE,
-        "%s: tensor '%s': shape %s, config expects %s", ld->st_path, name, got, want);
+        "%s: tensor '%s': shape %s, config expects %s", ld->weights_path, name, got, want);
     return NULL;
   }
   return t;
@@ -411,18 +416,18 @@ load_pos_conv (Loader *ld, GError **error)
   for (int s = 0; s < 2; s++) {
     g_autofree char *name = g_strconcat (p, schemes[s][0], NULL);
 
-    if (w2vee_safetensors_lookup (ld->st, name) == NULL)
+    if (w2vee_tensor_table_lookup (ld->tt, name) == NULL)
       continue;
     if (found >= 0) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_DUPLICATE,
           "%s: both '%s%s' and '%s%s' are present: the pos-conv weight is given "
-          "twice", ld->st_path, p, schemes[0][0], p, schemes[1][0]);
+          "twice", ld->weights_path, p, schemes[0][0], p, schemes[1][0]);
       return FALSE;
     }
     found = s;
   }
   bias = g_strconcat (p, "bias", NULL);
-  if (found < 0 && w2vee_safetensors_lookup (ld->st, plain) != NULL) {
+  if (found < 0 && w2vee_tensor_table_lookup (ld->tt, plain) != NULL) {
     m->pos_w = conv_weight (ld, plain, d, dg, kp, error);
     return m->pos_w != NULL && (m->pos_b = weight (ld, bias, 1, &d, error)) != NULL;
   }
@@ -533,10 +538,10 @@ find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
   guint n = 0, max_index = 0;
   gboolean any = FALSE;
 
-  for (guint t = 0; t < w2vee_safetensors_n_tensors (ld->st); t++) {
+  for (guint t = 0; t < w2vee_tensor_table_n_tensors (ld->tt); t++) {
     guint i;
 
-    if (decoder_index (w2vee_safetensors_tensor (ld->st, t)->name, &i)) {
+    if (decoder_index (w2vee_tensor_table_tensor (ld->tt, t)->name, &i)) {
       max_index = any ? MAX (max_index, i) : i;
       any = TRUE;
     }
@@ -544,7 +549,7 @@ find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
   if (any) {
     if (max_index >= W2VEE_MAX_LAYERS) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
-          "%s: tensor 'decoders.%u.weight': more than %d exit heads", ld->st_path,
+          "%s: tensor 'decoders.%u.weight': more than %d exit heads", ld->weights_path,
           max_index, W2VEE_MAX_LAYERS);
       return FALSE;
     }
@@ -552,19 +557,19 @@ find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
     for (guint i = 0; i < n; i++) {
       g_autofree char *name = g_strdup_printf ("decoders.%u.weight", i);
 
-      if (w2vee_safetensors_lookup (ld->st, name) == NULL) {
+      if (w2vee_tensor_table_lookup (ld->tt, name) == NULL) {
         g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_MISSING_TENSOR,
             "%s: tensor '%s' is missing: exit heads must be numbered decoders.0 to "
-            "decoders.%u without holes", ld->st_path, name, max_index);
+            "decoders.%u without holes", ld->weights_path, name, max_index);
         return FALSE;
       }
     }
-  } else if (w2vee_safetensors_lookup (ld->st, "lm_head.weight") != NULL) {
+  } else if (w2vee_tensor_table_lookup (ld->tt, "lm_head.weight") != NULL) {
     n = 1;
   } else {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_MISSING_TENSOR,
         "%s: no exit head: neither 'decoders.0.weight' nor 'lm_head.weight' is "
-        "present", ld->st_path);
+        "present", ld->weights_path);
     return FALSE;
   }
 
@@ -574,7 +579,7 @@ find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
     if (n_exit_layers != n) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_CONFIG,
           "%s: \"exit_layers\" lists %u layer%s, but %s has %u exit head%s",
-          cfg_path, n_exit_layers, n_exit_layers == 1 ? "" : "s", ld->st_path, n,
+          cfg_path, n_exit_layers, n_exit_layers == 1 ? "" : "s", ld->weights_path, n,
           n == 1 ? "" : "s");
       return FALSE;
     }
@@ -604,12 +609,12 @@ load_head (Loader *ld, const char *prefix, W2veeExit *exit, GError **error)
   const char *names[2] = { wn, bn };
 
   for (int i = 0; i < 2; i++) {
-    const W2veeTensorInfo *t = w2vee_safetensors_lookup (ld->st, names[i]);
+    const W2veeTensorInfo *t = w2vee_tensor_table_lookup (ld->tt, names[i]);
 
     if (t != NULL && t->n_dims == (guint) (2 - i) && t->shape[0] != c->vocab_size) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_VOCAB,
           "%s: tensor '%s' has %" G_GSIZE_FORMAT " rows, but the vocabulary has %"
-          G_GSIZE_FORMAT " tokens", ld->st_path, names[i], t->shape[0],
+          G_GSIZE_FORMAT " tokens", ld->weights_path, names[i], t->shape[0],
           c->vocab_size);
       return FALSE;
     }
@@ -636,50 +641,108 @@ load_weights (Loader *ld, const guint *exit_layers, guint n_exit_layers,
   W2veeModel *m = ld->model;
 
   if (!find_exits (ld, exit_layers, n_exit_layers, cfg_path, error) ||
-      !check_model_bytes (&m->cfg, m->n_exits, ld->st_path, error))
+      !check_model_bytes (&m->cfg, m->n_exits, ld->weights_path, error))
     return FALSE;
 
   m->layers = g_new0 (W2veeLayer, m->cfg.n_layers);
   if (!load_conv_layers (ld, error) || !load_encoder (ld, error))
     return FALSE;
   for (guint i = 0; i < m->n_exits; i++) {
-    g_autofree char *prefix = w2vee_safetensors_lookup (ld->st, "decoders.0.weight") ?
+    g_autofree char *prefix = w2vee_tensor_table_lookup (ld->tt, "decoders.0.weight") ?
         g_strdup_printf ("decoders.%u", i) : g_strdup ("lm_head");
 
     if (!load_head (ld, prefix, &m->exits[i], error))
       return FALSE;
   }
 
-  for (guint t = 0; t < w2vee_safetensors_n_tensors (ld->st); t++) {
-    const char *name = w2vee_safetensors_tensor (ld->st, t)->name;
+  for (guint t = 0; t < w2vee_tensor_table_n_tensors (ld->tt); t++) {
+    const char *name = w2vee_tensor_table_tensor (ld->tt, t)->name;
 
     if (!ld->used[t] && !is_ignored (name))
-      g_debug ("%s: tensor '%s' is not used", ld->st_path, name);
+      g_debug ("%s: tensor '%s' is not used", ld->weights_path, name);
   }
+  return TRUE;
+}
+
+static gboolean
+pickle_disabled_by_env (void)
+{
+  const char *v = g_getenv ("W2VEE_NO_PICKLE");
+
+  return v != NULL && *v != '\0' && strcmp (v, "0") != 0;
+}
+
+/* Which weights file of @dir to read: model.safetensors whenever it is there (even
+ * broken: a failed load never falls back), else pytorch_model.bin unless
+ * W2VEE_LOAD_NO_PICKLE. */
+static gboolean
+choose_weights (const char *dir, W2veeLoadFlags flags, char **path,
+    W2veeWeightsFormat *format, GError **error)
+{
+  g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
+  /* IS_SYMLINK tests the link itself: a dangling one (an incomplete download into a
+   * Hugging Face cache) is a model.safetensors that fails to load. */
+  const GFileTest present = G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK;
+
+  if (g_file_test (st, present)) {
+    *format = W2VEE_WEIGHTS_SAFETENSORS;
+    *path = g_steal_pointer (&st);
+    return TRUE;
+  }
+  if (!g_file_test (bin, present)) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND, "%s: no such file (a model "
+        "directory holds config.json and model.safetensors, or pytorch_model.bin)", st);
+    return FALSE;
+  }
+  if (flags & W2VEE_LOAD_NO_PICKLE) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND, "%s: no such file, and "
+        "reading %s is disabled (W2VEE_LOAD_NO_PICKLE, $W2VEE_NO_PICKLE, --no-pickle or "
+        "allow-pickle=false): convert it to safetensors, or allow it", st, bin);
+    return FALSE;
+  }
+  *format = W2VEE_WEIGHTS_PYTORCH;
+  *path = g_steal_pointer (&bin);
   return TRUE;
 }
 
 W2veeModel *
 w2vee_model_load (const char *path, GError **error)
 {
+  return w2vee_model_load_full (path, W2VEE_LOAD_DEFAULT, error);
+}
+
+W2veeModel *
+w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
+{
   g_autofree char *dir = NULL, *cfg_path = NULL;
   guint exit_layers[W2VEE_MAX_LAYERS];
   guint n_exit_layers = 0;
   W2veeModel *model;
   Loader ld = { 0 };
+  W2veeWeightsFormat format = W2VEE_WEIGHTS_SAFETENSORS;
   gboolean ok;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (w2vee_uri_is_remote (path)) {
+    /* a model URI: fetched into the cache first (engine/fetch.c), loaded from there */
+    g_autofree char *local = w2vee_fetch (path, NULL, error);
+
+    return local != NULL ? w2vee_model_load_full (local, flags, error) : NULL;
+  }
   dir = g_canonicalize_filename (path, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND,
-        "%s: %s (a model is a directory holding config.json and model.safetensors)",
+        "%s: %s (a model is a directory holding config.json and model.safetensors "
+        "or pytorch_model.bin)",
         dir, g_file_test (dir, G_FILE_TEST_EXISTS) ? "not a directory" :
         "no such directory");
     return NULL;
   }
+  if (pickle_disabled_by_env ())
+    flags |= W2VEE_LOAD_NO_PICKLE;
 
   model = g_new0 (W2veeModel, 1);
   model->ref_count = 1;
@@ -687,31 +750,31 @@ w2vee_model_load (const char *path, GError **error)
   model->owned = g_ptr_array_new_with_free_func (g_free);
   ld.model = model;
   cfg_path = g_build_filename (dir, "config.json", NULL);
-  ld.st_path = g_build_filename (dir, "model.safetensors", NULL);
 
   /* Local error: map_small_file() signals "absent, optional" by NULL without one. */
   {
     g_autoptr (GError) local = NULL;
 
     ok = load_json_files (model, dir, exit_layers, &n_exit_layers, &local) &&
-        check_model_bytes (&model->cfg, 0, cfg_path, &local);
+        check_model_bytes (&model->cfg, 0, cfg_path, &local) &&
+        choose_weights (dir, flags, &ld.weights_path, &format, &local);
     if (ok) {
-      ld.st = w2vee_safetensors_open (ld.st_path, &local);
-      ok = ld.st != NULL;
+      ld.tt = w2vee_tensor_table_open (ld.weights_path, format, &local);
+      ok = ld.tt != NULL;
     }
     if (ok) {
-      ld.used = g_new0 (gboolean, w2vee_safetensors_n_tensors (ld.st));
+      ld.used = g_new0 (gboolean, w2vee_tensor_table_n_tensors (ld.tt));
       ok = load_weights (&ld, exit_layers, n_exit_layers, cfg_path, &local);
     }
     if (ok)
-      model->mapped = g_mapped_file_ref (w2vee_safetensors_get_mapped (ld.st));
+      model->mapped = g_mapped_file_ref (w2vee_tensor_table_get_mapped (ld.tt));
     else
       g_propagate_error (error, g_steal_pointer (&local));
   }
 
-  g_free (ld.st_path);
+  g_free (ld.weights_path);
   g_free (ld.used);
-  w2vee_safetensors_free (ld.st);
+  w2vee_tensor_table_free (ld.tt);
   if (!ok) {
     model_free (model);
     return NULL;

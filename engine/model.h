@@ -4,7 +4,8 @@
  * Shapes legend: C = conv channels, K = kernel width, D = hidden_size, H = heads,
  * I = intermediate_size, G = pos-conv groups, Kp = pos-conv kernel, V = vocab size.
  * Every weight pointer is F32, aligned to 4 bytes at least, and points either into the
- * mapped model.safetensors or into a buffer owned by the model (model->owned).
+ * mapped weights file (model.safetensors or pytorch_model.bin) or into a buffer owned
+ * by the model (model->owned).
  * The comment on each field names the checkpoint tensor it comes from.
  */
 #ifndef W2VEE_MODEL_H
@@ -100,7 +101,7 @@ struct _W2veeModel {
   gint word_delimiter_id;           /* id of "|", or -1 */
   gboolean *is_special;             /* (V) TRUE for "<...>" tokens other than the blank */
 
-  GMappedFile *mapped;              /* model.safetensors, kept mapped while the model lives */
+  GMappedFile *mapped;              /* the weights file, kept mapped while the model lives */
   GPtrArray *owned;                 /* float buffers made at load (converted, reordered) */
   gsize weight_bytes;               /* F32 bytes of all weights the forward pass reads */
 };

@@ -50,6 +50,15 @@
  * nothing is dropped: the streaming thread waits for a free slot, so the
  * pipeline runs at the speed of inference.
  *
+ * Model URIs: with #GstWav2vec2ee:model set to hf://ORG/NAME[@REVISION] or
+ * https://BASE/, the model is fetched into a cache (docs/models.md) by a thread
+ * of its own, never on a streaming thread: READY->PAUSED returns
+ * GST_STATE_CHANGE_ASYNC (ASYNC_START, then ASYNC_DONE when the model is
+ * loaded), posts GST_MESSAGE_PROGRESS messages with code `fetch` (fields `uri`,
+ * and for each file `file`, `bytes`, `total`, `percent`), and a change to READY
+ * or NULL meanwhile cancels the download (kept for the next try). Buffers and
+ * EOS that arrive before the model wait for it.
+ *
  * Latency: the audio pads add none. A LATENCY query on text_src adds, for a
  * live source, chunk-duration + min-silence + chunk-duration / 2 (time for
  * the segment to end, be recognised as ended, and be decoded), so that an
@@ -60,6 +69,7 @@
  * |[
  * gst-launch-1.0 -m filesrc location=talk.wav ! decodebin ! audioconvert ! audioresample ! wav2vec2ee ! fakesink
  * gst-launch-1.0 filesrc location=talk.wav ! decodebin ! audioconvert ! audioresample ! wav2vec2ee name=asr ! fakesink asr.text_src ! fakesink dump=true
+ * gst-launch-1.0 -m filesrc location=talk.wav ! decodebin ! audioconvert ! audioresample ! wav2vec2ee model=hf://SpeechTek/EE-Wav2Vec2 ! fakesink
  * ]|
  * docs/element.md has the properties, the fields and a longer cookbook.
  */
@@ -87,6 +97,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_wav2vec2ee_debug);
 #define DEFAULT_MIN_SILENCE (500 * GST_MSECOND)
 #define DEFAULT_CHUNK_DURATION (10 * GST_SECOND)
 #define DEFAULT_THREADS 0
+#define DEFAULT_ALLOW_PICKLE TRUE
 
 enum
 {
@@ -99,6 +110,7 @@ enum
   PROP_MIN_SILENCE,
   PROP_CHUNK_DURATION,
   PROP_THREADS,
+  PROP_ALLOW_PICKLE,
 };
 
 #define AUDIO_CAPS \
@@ -142,6 +154,7 @@ static gboolean gst_wav2vec2ee_text_query (GstPad * pad, GstObject * parent,
 static gboolean gst_wav2vec2ee_text_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gpointer gst_wav2vec2ee_worker (gpointer data);
+static gboolean gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self);
 
 static void
 gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
@@ -159,8 +172,10 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "Model directory (Hugging Face layout: config.json, model.safetensors, "
-          "vocab.json). NULL: $W2VEE_MODEL, else the default model. Loaded at "
-          "NULL->READY; a change in READY is loaded at READY->PAUSED",
+          "vocab.json) or URI (hf://ORG/NAME[@REVISION], https://BASE/: fetched "
+          "into the cache by a thread while READY->PAUSED is ASYNC). NULL: "
+          "$W2VEE_MODEL, else the default model. A directory loads at NULL->READY; "
+          "a change in READY is loaded at READY->PAUSED",
           DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_EXIT,
@@ -206,6 +221,12 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
       g_param_spec_uint ("threads", "Threads",
           "Inference threads, 0 = one per online CPU (applied at "
           "READY->PAUSED)", 0, 1024, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ALLOW_PICKLE,
+      g_param_spec_boolean ("allow-pickle", "Allow pickle",
+          "Load pytorch_model.bin (read by a restricted pickle reader) when the "
+          "model has no model.safetensors; FALSE: safetensors only (applied at the "
+          "next model load)", DEFAULT_ALLOW_PICKLE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
@@ -261,6 +282,7 @@ gst_wav2vec2ee_init (GstWav2vec2ee * self)
   self->min_silence = DEFAULT_MIN_SILENCE;
   self->chunk_duration = DEFAULT_CHUNK_DURATION;
   self->threads = DEFAULT_THREADS;
+  self->allow_pickle = DEFAULT_ALLOW_PICKLE;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -281,6 +303,7 @@ gst_wav2vec2ee_finalize (GObject * object)
 
   g_free (self->model_location);
   g_free (self->model_path);
+  g_free (self->fetch_uri);
   g_clear_pointer (&self->model, w2vee_model_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -328,6 +351,9 @@ gst_wav2vec2ee_set_property (GObject * object, guint prop_id,
     case PROP_THREADS:
       self->threads = g_value_get_uint (value);
       late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_ALLOW_PICKLE:
+      self->allow_pickle = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -387,6 +413,9 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
     case PROP_THREADS:
       g_value_set_uint (value, self->threads);
       break;
+    case PROP_ALLOW_PICKLE:
+      g_value_set_boolean (value, self->allow_pickle);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -401,22 +430,44 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
 static GstResourceError
 resource_error_code (const GError * error)
 {
-  if (g_error_matches (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND))
-    return GST_RESOURCE_ERROR_NOT_FOUND;
-  if (g_error_matches (error, W2VEE_ERROR, W2VEE_ERROR_IO))
-    return GST_RESOURCE_ERROR_OPEN_READ;
-  return GST_RESOURCE_ERROR_FAILED;
+  if (error->domain != W2VEE_ERROR)
+    return GST_RESOURCE_ERROR_FAILED;
+  switch (error->code) {
+    case W2VEE_ERROR_NOT_FOUND:
+    case W2VEE_ERROR_OFFLINE:
+      return GST_RESOURCE_ERROR_NOT_FOUND;
+    case W2VEE_ERROR_IO:
+      return GST_RESOURCE_ERROR_OPEN_READ;
+    case W2VEE_ERROR_NETWORK:
+    case W2VEE_ERROR_CHECKSUM:
+      return GST_RESOURCE_ERROR_READ;
+    case W2VEE_ERROR_INVALID_ARGUMENT:
+      return GST_RESOURCE_ERROR_SETTINGS;
+    default:
+      return GST_RESOURCE_ERROR_FAILED;
+  }
 }
 
-/* Loads the model the properties name unless it is loaded already. Posts an
- * element error naming the path and the reason on failure. */
-static gboolean
-gst_wav2vec2ee_load_model (GstWav2vec2ee * self)
+/* Posts the error message of a model that could not be loaded or fetched. */
+static void
+gst_wav2vec2ee_post_model_error (GstWav2vec2ee * self, const gchar * path,
+    const GError * error)
 {
-  g_autofree gchar *path = NULL;
+  /* GST_ELEMENT_ERROR with a code chosen at run time */
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      GST_RESOURCE_ERROR, resource_error_code (error),
+      g_strdup_printf ("Could not load the model \"%s\": %s", path, error->message),
+      g_strdup_printf ("w2vee error code %d", error->code), __FILE__,
+      GST_FUNCTION, __LINE__);
+}
+
+/* The model path or URI the properties name: "model", else the default one. Posts
+ * an element error when there is none. */
+static gchar *
+gst_wav2vec2ee_model_location (GstWav2vec2ee * self)
+{
   g_autoptr (GError) error = NULL;
-  W2veeModel *model, *old;
-  gboolean same;
+  gchar *path;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_location);
@@ -424,45 +475,88 @@ gst_wav2vec2ee_load_model (GstWav2vec2ee * self)
 
   if (path == NULL)
     path = w2vee_default_model_path (plugin_filename, &error);
-  if (path == NULL) {
+  if (path == NULL)
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No model: set the \"model\" property or the W2VEE_MODEL environment "
-            "variable to a model directory."), ("%s", error->message));
-    return FALSE;
-  }
+            "variable to a model directory or URI."), ("%s", error->message));
+  return path;
+}
+
+/* Whether @path is the model loaded now. */
+static gboolean
+gst_wav2vec2ee_has_model (GstWav2vec2ee * self, const gchar * path)
+{
+  gboolean same;
 
   GST_OBJECT_LOCK (self);
   same = self->model != NULL && g_strcmp0 (self->model_path, path) == 0;
   GST_OBJECT_UNLOCK (self);
-  if (same)
-    return TRUE;
+  return same;
+}
 
-  model = w2vee_model_load (path, &error);
-  if (model == NULL) {
-    /* GST_ELEMENT_ERROR with a code chosen at run time */
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-        GST_RESOURCE_ERROR, resource_error_code (error),
-        g_strdup_printf ("Could not load the model \"%s\": %s", path,
-            error->message),
-        g_strdup_printf ("w2vee error code %d", error->code), __FILE__,
-        GST_FUNCTION, __LINE__);
-    return FALSE;
-  }
+/* Makes @model (transfer full), loaded from @path (transfer full), the model. */
+static void
+gst_wav2vec2ee_set_model (GstWav2vec2ee * self, W2veeModel * model, gchar * path)
+{
+  W2veeModel *old;
+
   GST_INFO_OBJECT (self, "loaded %s: %u exits, %u layers, %" G_GSIZE_FORMAT
       " bytes of weights", path, w2vee_model_n_exits (model),
       w2vee_model_n_layers (model), w2vee_model_weight_bytes (model));
-
   GST_OBJECT_LOCK (self);
   old = self->model;
   self->model = model;
   g_free (self->model_path);
-  self->model_path = g_steal_pointer (&path);
+  self->model_path = path;
   self->n_exits = w2vee_model_n_exits (model);
   GST_OBJECT_UNLOCK (self);
 
   g_clear_pointer (&old, w2vee_model_unref);
   g_object_notify (G_OBJECT (self), "n-exits");
   g_object_notify (G_OBJECT (self), "exit-layers");
+}
+
+/* allow-pickle as w2vee_model_load_full() flags (takes the object lock). */
+static W2veeLoadFlags
+gst_wav2vec2ee_load_flags (GstWav2vec2ee * self)
+{
+  gboolean allow;
+
+  GST_OBJECT_LOCK (self);
+  allow = self->allow_pickle;
+  GST_OBJECT_UNLOCK (self);
+  return allow ? W2VEE_LOAD_DEFAULT : W2VEE_LOAD_NO_PICKLE;
+}
+
+/* Loads the model the properties name unless it is loaded already. A URI is never
+ * fetched here (that would block the state change): with @uri_later it is left
+ * for READY->PAUSED, else it must have been fetched. Posts an element error naming
+ * the path and the reason on failure. */
+static gboolean
+gst_wav2vec2ee_load_model (GstWav2vec2ee * self, gboolean uri_later)
+{
+  g_autofree gchar *path = gst_wav2vec2ee_model_location (self);
+  g_autoptr (GError) error = NULL;
+  W2veeModel *model;
+
+  if (path == NULL)
+    return FALSE;
+  if (gst_wav2vec2ee_has_model (self, path))
+    return TRUE;
+  if (w2vee_uri_is_remote (path)) {
+    if (uri_later)
+      return TRUE;
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("The model \"%s\" changed while "
+            "the element was starting.", path), (NULL));
+    return FALSE;
+  }
+
+  model = w2vee_model_load_full (path, gst_wav2vec2ee_load_flags (self), &error);
+  if (model == NULL) {
+    gst_wav2vec2ee_post_model_error (self, path, error);
+    return FALSE;
+  }
+  gst_wav2vec2ee_set_model (self, model, g_steal_pointer (&path));
   return TRUE;
 }
 
@@ -484,32 +578,270 @@ gst_wav2vec2ee_unload_model (GstWav2vec2ee * self)
   g_object_notify (G_OBJECT (self), "exit-layers");
 }
 
+/* ------------------------------------------------------------------------- */
+/* Fetching a model URI (READY->PAUSED returns ASYNC meanwhile)              */
+/* ------------------------------------------------------------------------- */
+
+/* One fetch: made at READY->PAUSED, filled by the fetch thread, consumed by
+ * gst_wav2vec2ee_fetch_done(). */
+typedef struct {
+  GstWav2vec2ee *self;          /* no reference: the thread is joined before NULL */
+  gchar *uri;
+  guint cookie;                 /* self->fetch_cookie when it started */
+  GCancellable *cancellable;
+  gchar *dir;                   /* the snapshot directory, or NULL and @error */
+  W2veeModel *model;            /* loaded from @dir, or NULL and @error */
+  GError *error;
+} GstWav2vec2eeFetch;
+
+static void
+gst_wav2vec2ee_fetch_free (gpointer data)
+{
+  GstWav2vec2eeFetch *fetch = data;
+
+  g_free (fetch->uri);
+  g_clear_object (&fetch->cancellable);
+  g_free (fetch->dir);
+  g_clear_pointer (&fetch->model, w2vee_model_unref);
+  g_clear_error (&fetch->error);
+  g_free (fetch);
+}
+
+/* A GST_MESSAGE_PROGRESS with code "fetch" and the field "uri". */
+static GstMessage *
+gst_wav2vec2ee_progress_message (GstWav2vec2ee * self, GstProgressType type,
+    const gchar * uri, const gchar * text)
+{
+  GstMessage *msg = gst_message_new_progress (GST_OBJECT (self), type, "fetch", text);
+
+  gst_structure_set (gst_message_writable_structure (msg), "uri", G_TYPE_STRING, uri,
+      NULL);
+  return msg;
+}
+
+/* Called by the engine from the fetch thread, at most every 100 ms per file. */
+static void
+gst_wav2vec2ee_fetch_progress (const char *file, guint64 done, guint64 total,
+    gpointer data)
+{
+  GstWav2vec2eeFetch *fetch = data;
+  gint percent = total > 0 ? (gint) (done * 100 / total) : 100;
+  g_autofree gchar *size = g_format_size (total);
+  g_autofree gchar *text = g_strdup_printf ("%s: %d%% of %s", file, percent, size);
+  GstMessage *msg = gst_wav2vec2ee_progress_message (fetch->self,
+      GST_PROGRESS_TYPE_CONTINUE, fetch->uri, text);
+
+  gst_structure_set (gst_message_writable_structure (msg), "percent", G_TYPE_INT,
+      percent, "file", G_TYPE_STRING, file, "bytes", G_TYPE_UINT64, done, "total",
+      G_TYPE_UINT64, total, NULL);
+  gst_element_post_message (GST_ELEMENT (fetch->self), msg);
+}
+
+static void gst_wav2vec2ee_fetch_done (GstElement * element, gpointer data);
+
+static gpointer
+gst_wav2vec2ee_fetch_thread (gpointer data)
+{
+  GstWav2vec2eeFetch *fetch = data;
+  W2veeFetchParams params = w2vee_fetch_default_params ();
+
+  params.cancellable = fetch->cancellable;
+  params.progress = gst_wav2vec2ee_fetch_progress;
+  params.progress_data = fetch;
+  fetch->dir = w2vee_fetch (fetch->uri, &params, &fetch->error);
+  if (fetch->dir != NULL)
+    fetch->model = w2vee_model_load_full (fetch->dir,
+        gst_wav2vec2ee_load_flags (fetch->self), &fetch->error);
+  GST_DEBUG_OBJECT (fetch->self, "fetch of %s done: %s", fetch->uri,
+      fetch->model != NULL ? fetch->dir : fetch->error->message);
+  /* the state change is completed under the state lock, which this thread never
+   * takes: a cancelling state change may join it */
+  gst_element_call_async (GST_ELEMENT (fetch->self), gst_wav2vec2ee_fetch_done, fetch,
+      gst_wav2vec2ee_fetch_free);
+  return NULL;
+}
+
+/* READY->PAUSED with a URI not loaded yet (state lock held): starts the fetch
+ * thread, marks start() as deferred and posts ASYNC_START. */
+static gboolean
+gst_wav2vec2ee_start_fetch (GstWav2vec2ee * self, const gchar * uri)
+{
+  GstWav2vec2eeFetch *fetch = g_new0 (GstWav2vec2eeFetch, 1);
+  g_autofree gchar *text = g_strdup_printf ("Fetching the model %s", uri);
+  g_autoptr (GError) error = NULL;
+
+  fetch->self = self;
+  fetch->uri = g_strdup (uri);
+  g_free (self->fetch_uri);
+  self->fetch_uri = g_strdup (uri);
+  fetch->cancellable = g_cancellable_new ();
+  GST_OBJECT_LOCK (self);
+  fetch->cookie = ++self->fetch_cookie;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  self->model_pending = TRUE;
+  self->fetch_failed = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_wav2vec2ee_progress_message (self, GST_PROGRESS_TYPE_START, uri, text));
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_async_start (GST_OBJECT (self)));
+  self->async_pending = TRUE;
+  self->fetch_cancellable = g_object_ref (fetch->cancellable);
+  self->fetch_thread = g_thread_try_new ("wav2vec2ee-fetch",
+      gst_wav2vec2ee_fetch_thread, fetch, &error);
+  if (self->fetch_thread == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not start the thread fetching the model: %s", error->message), (NULL));
+    gst_wav2vec2ee_fetch_free (fetch);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "fetching %s", uri);
+  return TRUE;
+}
+
+/* Stops a fetch in progress and forgets its result (state lock held). */
+static void
+gst_wav2vec2ee_cancel_fetch (GstWav2vec2ee * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->fetch_cookie++;         /* a result already on its way is dropped */
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->fetch_thread != NULL) {
+    GST_INFO_OBJECT (self, "cancelling the fetch");
+    g_cancellable_cancel (self->fetch_cancellable);
+    g_thread_join (g_steal_pointer (&self->fetch_thread));
+  }
+  g_clear_object (&self->fetch_cancellable);
+
+  g_mutex_lock (&self->lock);
+  self->model_pending = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  if (self->async_pending) {
+    self->async_pending = FALSE;
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_wav2vec2ee_progress_message (self, GST_PROGRESS_TYPE_CANCELED,
+            self->fetch_uri, "Fetching the model was cancelled"));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_async_done (GST_OBJECT (self), GST_CLOCK_TIME_NONE));
+  }
+  g_clear_pointer (&self->fetch_uri, g_free);
+}
+
+/* Runs on a GStreamer thread (gst_element_call_async) once the fetch thread is
+ * done: installs the model, does the start() that was deferred and completes the
+ * ASYNC state change, or aborts it. */
+static void
+gst_wav2vec2ee_fetch_done (GstElement * element, gpointer data)
+{
+  GstWav2vec2ee *self = GST_WAV2VEC2EE (element);
+  GstWav2vec2eeFetch *fetch = data;
+  g_autofree gchar *text = NULL;
+  gboolean current, ok;
+
+  GST_STATE_LOCK (element);
+  GST_OBJECT_LOCK (self);
+  current = fetch->cookie == self->fetch_cookie && self->async_pending;
+  GST_OBJECT_UNLOCK (self);
+  if (!current) {
+    GST_DEBUG_OBJECT (self, "dropping the result of a cancelled fetch");
+    GST_STATE_UNLOCK (element);
+    return;
+  }
+  g_thread_join (g_steal_pointer (&self->fetch_thread));
+  g_clear_object (&self->fetch_cancellable);
+  self->async_pending = FALSE;
+
+  ok = fetch->model != NULL;
+  if (!ok) {
+    gst_element_post_message (element, gst_wav2vec2ee_progress_message (self,
+            GST_PROGRESS_TYPE_ERROR, fetch->uri, fetch->error->message));
+    gst_wav2vec2ee_post_model_error (self, fetch->uri, fetch->error);
+  } else {
+    gst_wav2vec2ee_set_model (self, g_steal_pointer (&fetch->model),
+        g_strdup (fetch->uri));
+    ok = gst_wav2vec2ee_start_streaming (self);
+  }
+
+  g_mutex_lock (&self->lock);
+  self->model_pending = FALSE;
+  self->fetch_failed = !ok;
+  g_cond_broadcast (&self->cond);     /* the streaming thread may be waiting */
+  g_mutex_unlock (&self->lock);
+
+  if (!ok) {
+    if (fetch->error == NULL)   /* the deferred start failed (error posted) */
+      gst_element_post_message (element, gst_wav2vec2ee_progress_message (self,
+              GST_PROGRESS_TYPE_ERROR, fetch->uri, "The element could not start"));
+    gst_element_abort_state (element);
+    GST_STATE_UNLOCK (element);
+    return;
+  }
+  text = g_strdup_printf ("Fetched the model %s into %s", fetch->uri, fetch->dir);
+  gst_element_post_message (element, gst_wav2vec2ee_progress_message (self,
+          GST_PROGRESS_TYPE_COMPLETE, fetch->uri, text));
+  gst_element_continue_state (element, GST_STATE_CHANGE_SUCCESS);
+  gst_element_post_message (element,
+      gst_message_new_async_done (GST_OBJECT (self), GST_CLOCK_TIME_NONE));
+  GST_STATE_UNLOCK (element);
+}
+
 static GstStateChangeReturn
 gst_wav2vec2ee_change_state (GstElement * element, GstStateChange transition)
 {
   GstWav2vec2ee *self = GST_WAV2VEC2EE (element);
   GstStateChangeReturn ret;
+  gboolean fetching = FALSE;
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!gst_wav2vec2ee_load_model (self))
+      if (!gst_wav2vec2ee_load_model (self, TRUE))
         return GST_STATE_CHANGE_FAILURE;
       break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:{
+      g_autofree gchar *path = gst_wav2vec2ee_model_location (self);
+
+      if (path == NULL)
+        return GST_STATE_CHANGE_FAILURE;
+      if (w2vee_uri_is_remote (path) && !gst_wav2vec2ee_has_model (self, path)) {
+        if (!gst_wav2vec2ee_start_fetch (self, path)) {
+          gst_wav2vec2ee_cancel_fetch (self);
+          return GST_STATE_CHANGE_FAILURE;
+        }
+        fetching = TRUE;
+      }
+      break;
+    }
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* release a streaming thread waiting in EOS or for a free slot before
-       * the pads are deactivated (which waits for the streaming thread) */
+      /* release a streaming thread waiting in EOS, for a free slot or for the
+       * model before the pads are deactivated (which waits for the streaming
+       * thread) */
       g_mutex_lock (&self->lock);
       self->stopping = TRUE;
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
+      gst_wav2vec2ee_cancel_fetch (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_wav2vec2ee_cancel_fetch (self);
       break;
     default:
       break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (fetching)
+      gst_wav2vec2ee_cancel_fetch (self);
     return ret;
+  }
+  if (fetching)
+    return GST_STATE_CHANGE_ASYNC;      /* completed by gst_wav2vec2ee_fetch_done */
 
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     gst_wav2vec2ee_unload_model (self);
@@ -520,14 +852,14 @@ gst_wav2vec2ee_change_state (GstElement * element, GstStateChange transition)
 /* start / stop                                                              */
 /* ------------------------------------------------------------------------- */
 
-/* Frees what start() allocated; the worker must not be running. */
+/* Frees what gst_wav2vec2ee_start_streaming() allocated; no worker may run. */
 static void
-gst_wav2vec2ee_free_streaming (GstWav2vec2ee * self)
+gst_wav2vec2ee_free_resources (GstWav2vec2ee * self)
 {
+  g_mutex_lock (&self->lock);
   g_queue_clear (&self->free_jobs);
   g_queue_clear (&self->queued_jobs);
-  g_queue_clear_full (&self->results,
-      (GDestroyNotify) w2vee_gst_transcript_free);
+  g_mutex_unlock (&self->lock);
   if (self->jobs != NULL) {
     for (guint i = 0; i < N_JOBS; i++)
       g_free (self->jobs[i].samples);
@@ -537,23 +869,85 @@ gst_wav2vec2ee_free_streaming (GstWav2vec2ee * self)
   g_clear_pointer (&self->segmenter, w2vee_segmenter_free);
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->scratch, g_free);
+}
+
+/* Frees what start() allocated; the worker must not be running. */
+static void
+gst_wav2vec2ee_free_streaming (GstWav2vec2ee * self)
+{
+  gst_wav2vec2ee_free_resources (self);
+  g_queue_clear_full (&self->results,
+      (GDestroyNotify) w2vee_gst_transcript_free);
   g_clear_pointer (&self->upstream_stream_id, g_free);
   self->have_format = FALSE;
 }
 
+/* The state the streaming thread and the worker share, as at the start of a
+ * stream (before any event or data). */
+static void
+gst_wav2vec2ee_reset_stream (GstWav2vec2ee * self)
+{
+  GstClockTime chunk, min_silence;
+
+  GST_OBJECT_LOCK (self);
+  chunk = self->chunk_duration;
+  min_silence = self->min_silence;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  self->text_latency = chunk + min_silence + chunk / 2;
+  self->epoch = 0;
+  self->flushing = FALSE;
+  self->stopping = FALSE;
+  self->emitting = FALSE;
+  self->eos = FALSE;
+  self->text_eos = FALSE;
+  self->gap_until = GST_CLOCK_TIME_NONE;
+  self->text_position = GST_CLOCK_TIME_NONE;
+  gst_segment_init (&self->gap_segment, GST_FORMAT_TIME);
+  gst_segment_init (&self->text_segment, GST_FORMAT_TIME);
+  self->have_group_id = FALSE;
+  self->need_stream_start = TRUE;
+  self->need_segment = TRUE;
+  self->need_preroll_gap = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Pads are being activated (READY->PAUSED). With a model URI being fetched, the
+ * allocations and the worker wait for gst_wav2vec2ee_fetch_done(); events are
+ * handled meanwhile, data and EOS wait (gst_wav2vec2ee_wait_model()). */
 static gboolean
 gst_wav2vec2ee_start (GstBaseTransform * trans)
 {
   GstWav2vec2ee *self = GST_WAV2VEC2EE (trans);
+  gboolean deferred;
+
+  g_mutex_lock (&self->lock);
+  deferred = self->model_pending;
+  g_mutex_unlock (&self->lock);
+  /* a model set in READY is loaded now */
+  if (!deferred && !gst_wav2vec2ee_load_model (self, FALSE))
+    return FALSE;
+  gst_wav2vec2ee_reset_stream (self);
+  if (deferred) {
+    GST_DEBUG_OBJECT (self, "start deferred until the model is fetched");
+    return TRUE;
+  }
+  return gst_wav2vec2ee_start_streaming (self);
+}
+
+/* Allocates what the streaming thread and the worker need, starts the worker and
+ * marks the element started; the model must be loaded. Deferred (a fetched model),
+ * this runs while the streaming thread may handle events: it touches only what
+ * those leave alone until the element is started. */
+static gboolean
+gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
+{
   W2veeSessionParams session_params = w2vee_session_default_params ();
   W2veeSegmenterParams seg_params = w2vee_segmenter_default_params ();
   g_autoptr (GError) error = NULL;
   g_autoptr (W2veeModel) model = NULL;
   GstClockTime chunk, min_silence;
-
-  /* a model set in READY is loaded now */
-  if (!gst_wav2vec2ee_load_model (self))
-    return FALSE;
 
   GST_OBJECT_LOCK (self);
   model = w2vee_model_ref (self->model);
@@ -590,27 +984,12 @@ gst_wav2vec2ee_start (GstBaseTransform * trans)
   self->live = -1;
 
   self->jobs = g_new0 (GstWav2vec2eeJob, N_JOBS);
-  for (guint i = 0; i < N_JOBS; i++) {
+  for (guint i = 0; i < N_JOBS; i++)
     self->jobs[i].samples = g_new (float, self->max_samples);
-    g_queue_push_tail (&self->free_jobs, &self->jobs[i]);
-  }
-
   g_mutex_lock (&self->lock);
+  for (guint i = 0; i < N_JOBS; i++)
+    g_queue_push_tail (&self->free_jobs, &self->jobs[i]);
   self->text_latency = chunk + min_silence + chunk / 2;
-  self->epoch = 0;
-  self->flushing = FALSE;
-  self->stopping = FALSE;
-  self->emitting = FALSE;
-  self->eos = FALSE;
-  self->text_eos = FALSE;
-  self->gap_until = GST_CLOCK_TIME_NONE;
-  self->text_position = GST_CLOCK_TIME_NONE;
-  gst_segment_init (&self->gap_segment, GST_FORMAT_TIME);
-  gst_segment_init (&self->text_segment, GST_FORMAT_TIME);
-  self->have_group_id = FALSE;
-  self->need_stream_start = TRUE;
-  self->need_segment = TRUE;
-  self->need_preroll_gap = TRUE;
   g_mutex_unlock (&self->lock);
 
   self->worker = g_thread_try_new ("wav2vec2ee", gst_wav2vec2ee_worker, self,
@@ -620,6 +999,7 @@ gst_wav2vec2ee_start (GstBaseTransform * trans)
 
   g_mutex_lock (&self->lock);
   self->started = TRUE;
+  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   GST_DEBUG_OBJECT (self, "started");
   return TRUE;
@@ -629,14 +1009,14 @@ no_session:
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
         ("Could not allocate the inference workspace for %" GST_TIME_FORMAT
             " segments: %s", GST_TIME_ARGS (chunk), error->message), (NULL));
-    gst_wav2vec2ee_free_streaming (self);
+    gst_wav2vec2ee_free_resources (self);
     return FALSE;
   }
 no_thread:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not start the inference thread: %s", error->message), (NULL));
-    gst_wav2vec2ee_free_streaming (self);
+    gst_wav2vec2ee_free_resources (self);
     return FALSE;
   }
 }
@@ -676,6 +1056,27 @@ gst_wav2vec2ee_is_started (GstWav2vec2ee * self)
   started = self->started;
   g_mutex_unlock (&self->lock);
   return started;
+}
+
+/* Data and events may arrive while a model URI is still being fetched (pads are
+ * active from READY->PAUSED on): they wait here for the deferred start(), or until
+ * flushing or stopping. Returns FALSE when that wait ended without a model
+ * (flushing, stopping, or the fetch failed), TRUE otherwise. @flow: GST_FLOW_OK
+ * when started, GST_FLOW_ERROR when the fetch failed (its error message is
+ * posted), else GST_FLOW_FLUSHING. */
+static gboolean
+gst_wav2vec2ee_wait_model (GstWav2vec2ee * self, GstFlowReturn * flow)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  while (!self->started && self->model_pending && !self->flushing && !self->stopping)
+    g_cond_wait (&self->cond, &self->lock);
+  ok = self->started || (!self->model_pending && !self->fetch_failed);
+  *flow = self->started ? GST_FLOW_OK : self->fetch_failed ? GST_FLOW_ERROR :
+      GST_FLOW_FLUSHING;
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 /* The exit for a segment ending now: the proposed one, resolved and clamped. */
@@ -926,11 +1327,13 @@ gst_wav2vec2ee_transform_ip (GstBaseTransform * trans, GstBuffer * buffer)
 {
   GstWav2vec2ee *self = GST_WAV2VEC2EE (trans);
   GstClockTime pts = GST_BUFFER_PTS (buffer);
+  GstFlowReturn ret;
   GstMapInfo map;
   gsize n, done;
 
-  if (!gst_wav2vec2ee_is_started (self))
-    return GST_FLOW_FLUSHING;
+  gst_wav2vec2ee_wait_model (self, &ret);
+  if (ret != GST_FLOW_OK)
+    return ret;
   gst_wav2vec2ee_attach_results (self, buffer);
 
   if (GST_CLOCK_TIME_IS_VALID (self->base_pts) && GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -1110,7 +1513,16 @@ gst_wav2vec2ee_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstWav2vec2ee *self = GST_WAV2VEC2EE (trans);
   GstEventType type = GST_EVENT_TYPE (event);
+  GstFlowReturn flow;
   gboolean ret;
+
+  /* while a model URI is fetched, EOS waits like data (it must drain) */
+  if (type == GST_EVENT_EOS && !gst_wav2vec2ee_wait_model (self, &flow)) {
+    GST_DEBUG_OBJECT (self, "dropping %" GST_PTR_FORMAT ": no model (%s)", event,
+        gst_flow_get_name (flow));
+    gst_event_unref (event);
+    return FALSE;
+  }
 
   switch (type) {
     case GST_EVENT_FLUSH_START:

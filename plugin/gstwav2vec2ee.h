@@ -7,7 +7,11 @@
  *   - self->lock protects everything the two share (job queue, epoch, text_src
  *     timeline, results waiting for an audio buffer). It is never held across
  *     inference, a push, a message post or a call into the base class, and never
- *     together with the object lock.
+ *     together with the object lock;
+ *   - a model URI is fetched by a fetch thread started at READY->PAUSED, which then
+ *     returns ASYNC; the result is committed by gst_element_call_async() under the
+ *     state lock, which also serialises cancelling (PAUSED->READY, READY->NULL). The
+ *     fetch thread never takes the state lock, so cancelling may join it.
  */
 #ifndef __GST_WAV2VEC2EE_H__
 #define __GST_WAV2VEC2EE_H__
@@ -46,9 +50,19 @@ struct _GstWav2vec2ee
   GstClockTime min_silence;     /* nanoseconds */
   GstClockTime chunk_duration;  /* longest segment, nanoseconds */
   guint threads;                /* inference threads; 0: one per online CPU */
-  W2veeModel *model;            /* loaded at NULL->READY, freed at READY->NULL */
-  gchar *model_path;            /* the path @model was loaded from */
+  gboolean allow_pickle;        /* load pytorch_model.bin when there is no safetensors */
+  W2veeModel *model;            /* loaded at NULL->READY (a URI: fetched from
+                                 * READY->PAUSED on), freed at READY->NULL */
+  gchar *model_path;            /* the path or URI @model was loaded from */
+  guint fetch_cookie;           /* bumped when a fetch starts or is cancelled: the
+                                 * result of an older one is dropped */
   guint n_exits;                /* of @model; 0 without a model */
+
+  /* fetching a model URI; protected by the state lock */
+  GThread *fetch_thread;        /* w2vee_fetch() and the model load */
+  gchar *fetch_uri;             /* the URI it fetches */
+  GCancellable *fetch_cancellable;
+  gboolean async_pending;       /* ASYNC_START posted, ASYNC_DONE not yet */
 
   /* streaming thread only; allocated in start(), freed in stop() */
   gboolean is_s16;              /* negotiated format S16LE (else F32LE) */
@@ -69,6 +83,9 @@ struct _GstWav2vec2ee
   GCond cond;                   /* any change of the fields below */
   gboolean started;              /* start() done, stop() not begun: the
                                  * streaming fields above are valid */
+  gboolean model_pending;       /* pads active, start() deferred until the fetched
+                                 * model arrives: data and events wait */
+  gboolean fetch_failed;        /* the fetch or the deferred start() failed */
   GThread *worker;
   W2veeSession *session;        /* used by the worker only while it runs */
   GstWav2vec2eeJob *jobs;       /* (N_JOBS) the slots */

@@ -217,7 +217,7 @@ prepare (Bench *self)
   self->samples = synthetic_audio (self->n_samples);
 
   t0 = w2vee_tool_now_ms ();
-  self->model = w2vee_model_load (path, &error);
+  self->model = w2vee_model_load_full (path, w2vee_tool_load_flags (), &error);
   if (self->model == NULL) {
     fprintf (stderr, "w2vee " COMMAND ": cannot load the model: %s\n", error->message);
     return W2VEE_EXIT_RUNTIME;
@@ -257,9 +257,7 @@ w2vee_cmd_bench (int argc, char **argv)
 {
   Bench self = { .seconds = DEFAULT_SECONDS, .threads = -1, .repeat = DEFAULT_REPEAT };
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &self.model_arg,
-      "Model directory in the Hugging Face layout (default: $W2VEE_MODEL, else the "
-      "default model)", "DIR" },
+    W2VEE_TOOL_MODEL_ENTRY (&self.model_arg),
     { "exit", 'e', 0, G_OPTION_ARG_STRING, &self.exit_arg,
       "Exit to time, 1 (shallowest) to n (deepest), or 'all' (the default): each exit "
       "is timed running up to it alone", "N|all" },
@@ -282,6 +280,7 @@ w2vee_cmd_bench (int argc, char **argv)
 
   context = g_option_context_new ("- time inference on synthetic audio");
   g_option_context_add_main_entries (context, entries, NULL);
+  w2vee_tool_add_load_options (context);
   g_option_context_set_description (context,
       "Prints, on stdout (see docs/cli.md):\n"
       "  model=DIR seconds=S samples=n frames=T threads=N repeat=R warmup=1\n"
@@ -297,16 +296,9 @@ w2vee_cmd_bench (int argc, char **argv)
       "  w2vee bench -m MODEL_DIR -e 1 --seconds 30 -t 2 -r 5\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, inference), 2 usage error.");
-  if (!g_option_context_parse (context, &argc, &argv, &error)) {
-    status = w2vee_tool_usage_error (COMMAND, "%s", error->message);
-    goto out;
-  }
-  if (argc > 1) {
-    status = w2vee_tool_usage_error (COMMAND, "unexpected argument '%s'", argv[1]);
-    goto out;
-  }
-
-  status = check_options (&self);
+  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, FALSE);
+  if (status < 0)
+    status = check_options (&self);
   if (status < 0)
     status = prepare (&self);
   if (status >= 0)

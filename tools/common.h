@@ -1,10 +1,17 @@
-/* Shared by the w2vee subcommands: exit codes, their entry points, model lookup. */
+/* Shared by the w2vee subcommands: exit codes, their entry points, model lookup and
+ * loading, sessions, whole-file decoding. */
 #ifndef W2VEE_TOOL_COMMON_H
 #define W2VEE_TOOL_COMMON_H
 
 #include <glib.h>
 
+#include "w2vee/w2vee.h"
+
 G_BEGIN_DECLS
+
+/* Longest file run through the encoder in one forward pass (transcribe --dump-logits,
+ * eval items), in seconds: attention's cost grows with the square of the length. */
+#define W2VEE_TOOL_MAX_PASS_SECONDS 60
 
 /* Exit statuses of every subcommand. */
 enum {
@@ -18,6 +25,8 @@ typedef int (*W2veeCommandFunc) (int argc, char **argv);
 
 int w2vee_cmd_transcribe (int argc, char **argv);
 int w2vee_cmd_bench (int argc, char **argv);
+int w2vee_cmd_eval (int argc, char **argv);
+int w2vee_cmd_fetch (int argc, char **argv);
 
 /**
  * w2vee_tool_find_model:
@@ -29,8 +38,74 @@ int w2vee_cmd_bench (int argc, char **argv);
  */
 char *w2vee_tool_find_model (const char *requested, GError **error);
 
+/**
+ * w2vee_tool_load_model:
+ * @command: the subcommand, for messages.
+ * @requested: the -m argument, or NULL (see w2vee_tool_find_model()).
+ * @verbose: also print the model's path, exits, weight size and load time to stderr.
+ *
+ * Returns: (transfer full): the model, or NULL after printing "w2vee COMMAND: ..." to
+ * stderr (a runtime error: W2VEE_EXIT_RUNTIME).
+ */
+W2veeModel *w2vee_tool_load_model (const char *command, const char *requested,
+    gboolean verbose);
+
+/**
+ * w2vee_tool_add_load_options:
+ * Adds the options of every subcommand that loads a model to @context's main group:
+ * --no-pickle (never read pytorch_model.bin). w2vee_tool_load_model() applies them;
+ * code loading a model itself passes w2vee_tool_load_flags() to
+ * w2vee_model_load_full().
+ */
+void w2vee_tool_add_load_options (GOptionContext *context);
+W2veeLoadFlags w2vee_tool_load_flags (void);
+
+/**
+ * w2vee_tool_ensure_session:
+ * @threads: worker threads, or <= 0 for one per CPU.
+ * @session: (inout): the session, or NULL before the first call.
+ * @session_max: (inout): the samples *@session accepts.
+ *
+ * Keeps *@session when it accepts @n_samples; else frees it and creates one for
+ * exactly @n_samples (at least 1).
+ */
+gboolean w2vee_tool_ensure_session (W2veeModel *model, gint threads, gsize n_samples,
+    W2veeSession **session, gsize *session_max, GError **error);
+
+/**
+ * w2vee_tool_decode_one_pass:
+ * @who: what runs the file in one pass, for the message of a file that is too long
+ *   (e.g. "--dump-logits").
+ * @n_samples: (out): samples returned.
+ *
+ * Decodes the whole of @path (w2vee_audio_decode_file()); a file longer than
+ * W2VEE_TOOL_MAX_PASS_SECONDS fails with W2VEE_ERROR_TOO_LARGE and a message naming the
+ * file, @who and the bound.
+ * Returns: (transfer full): (n_samples) 16 kHz mono float32, or NULL.
+ */
+float *w2vee_tool_decode_one_pass (const char *path, const char *who, gsize *n_samples,
+    GError **error);
+
+/**
+ * w2vee_tool_parse_options:
+ * @with_args: whether arguments may be left after the options.
+ *
+ * Parses @argc/@argv with @context. A bad or unknown option, or (without @with_args) an
+ * argument left over, is a usage error (see w2vee_tool_usage_error()).
+ * Returns: -1 to go on, or W2VEE_EXIT_USAGE after printing the message.
+ */
+int w2vee_tool_parse_options (const char *command, GOptionContext *context, int *argc,
+    char ***argv, gboolean with_args);
+
 /* Prints "w2vee SUBCOMMAND: MESSAGE" and a hint to stderr; returns W2VEE_EXIT_USAGE. */
 int w2vee_tool_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* The -m option of every subcommand that runs a model (G_OPTION_ARG_FILENAME). */
+#define W2VEE_TOOL_MODEL_ENTRY(location) \
+  { "model", 'm', 0, G_OPTION_ARG_FILENAME, (location), \
+    "Model: a directory in the Hugging Face layout, or hf://ORG/NAME[@REVISION] or " \
+    "https://BASE/ (fetched into the cache, docs/models.md); default: $W2VEE_MODEL, " \
+    "else the default model", "DIR|URI" }
 
 /* Monotonic time in milliseconds. */
 double w2vee_tool_now_ms (void);

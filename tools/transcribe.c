@@ -18,9 +18,6 @@
 #define COMMAND "transcribe"
 #define READ_SAMPLES W2VEE_SAMPLE_RATE  /* decoded audio read at a time: 1 s */
 #define MAX_SEGMENTS_PER_PUSH 8
-/* --dump-logits runs one forward pass over the whole file; attention is quadratic in
- * its length, so refuse long files rather than allocate gigabytes */
-#define DUMP_MAX_SECONDS 60
 
 typedef struct {
   /* options */
@@ -59,24 +56,6 @@ transcribe_clear (Transcribe *self)
   g_strfreev (self->files);
 }
 
-/* A session that accepts @n_samples; reallocated only when a longer input comes. */
-static gboolean
-ensure_session (Transcribe *self, gsize n_samples, GError **error)
-{
-  W2veeSessionParams params = w2vee_session_default_params ();
-
-  if (self->session != NULL && self->session_max >= n_samples)
-    return TRUE;
-  g_clear_pointer (&self->session, w2vee_session_free);
-  params.n_threads = self->threads > 0 ? (guint) self->threads : 0;
-  params.max_samples = MAX (n_samples, 1);
-  self->session = w2vee_session_new (self->model, &params, error);
-  if (self->session == NULL)
-    return FALSE;
-  self->session_max = params.max_samples;
-  return TRUE;
-}
-
 /* Runs @samples (one segment, starting at @start in the file) through the encoder
  * once and decodes every reported exit into @result. */
 static gboolean
@@ -86,7 +65,9 @@ run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gs
   double t0;
   guint i;
 
-  if (!ensure_session (self, n, error))
+  /* reallocated only when a longer segment comes */
+  if (!w2vee_tool_ensure_session (self->model, self->threads, n, &self->session,
+          &self->session_max, error))
     return FALSE;
   t0 = w2vee_tool_now_ms ();
   if (!w2vee_session_run (self->session, samples, n,
@@ -204,22 +185,12 @@ transcribe_whole (Transcribe *self, const char *path, W2veeFileResult *result,
     GError **error)
 {
   g_autofree float *samples = NULL;
-  g_autoptr (GError) local_error = NULL;
   const float *logits;
   gsize n = 0, n_frames = 0;
 
-  samples = w2vee_audio_decode_file (path, DUMP_MAX_SECONDS * W2VEE_SAMPLE_RATE, &n,
-      &local_error);
-  if (samples == NULL) {
-    if (g_error_matches (local_error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE))
-      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
-          "%s; --dump-logits runs the whole file in one pass, whose cost grows with "
-          "the square of its length, and accepts at most %d s",
-          local_error->message, DUMP_MAX_SECONDS);
-    else
-      g_propagate_error (error, g_steal_pointer (&local_error));
+  samples = w2vee_tool_decode_one_pass (path, "--dump-logits", &n, error);
+  if (samples == NULL)
     return FALSE;
-  }
   result->n_samples = n;
 
   if (n > 0) {
@@ -313,23 +284,11 @@ check_options (Transcribe *self)
 static int
 load_model (Transcribe *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  double t0;
   guint i, n_exits;
 
-  path = w2vee_tool_find_model (self->model_arg, &error);
-  if (path == NULL) {
-    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+  self->model = w2vee_tool_load_model (COMMAND, self->model_arg, self->verbose);
+  if (self->model == NULL)
     return W2VEE_EXIT_RUNTIME;
-  }
-  t0 = w2vee_tool_now_ms ();
-  self->model = w2vee_model_load (path, &error);
-  if (self->model == NULL) {
-    /* the loader's messages name the file */
-    fprintf (stderr, "w2vee " COMMAND ": cannot load the model: %s\n", error->message);
-    return W2VEE_EXIT_RUNTIME;
-  }
 
   n_exits = w2vee_model_n_exits (self->model);
   if (self->exit > n_exits)
@@ -343,16 +302,6 @@ load_model (Transcribe *self)
         : (self->exit > 0 ? self->exit : n_exits);
     self->report_layers[i] = w2vee_model_exit_layer (self->model, self->report_exits[i]);
   }
-
-  if (self->verbose) {
-    g_autoptr (GString) layers = g_string_new (NULL);
-    for (i = 1; i <= n_exits; i++)
-      g_string_append_printf (layers, "%s%u", i > 1 ? "," : "",
-          w2vee_model_exit_layer (self->model, i));
-    fprintf (stderr, "w2vee " COMMAND ": model %s: %u exit(s) at layers %s, "
-        "%.1f MB of weights, loaded in %.1f ms\n", path, n_exits, layers->str,
-        w2vee_model_weight_bytes (self->model) / 1e6, w2vee_tool_now_ms () - t0);
-  }
   return -1;
 }
 
@@ -361,9 +310,7 @@ w2vee_cmd_transcribe (int argc, char **argv)
 {
   Transcribe self = { .threads = -1 };
   const GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &self.model_arg,
-      "Model directory in the Hugging Face layout (default: $W2VEE_MODEL, else the "
-      "default model)", "DIR" },
+    W2VEE_TOOL_MODEL_ENTRY (&self.model_arg),
     { "exit", 'e', 0, G_OPTION_ARG_STRING, &self.exit_arg,
       "Exit to decode, 1 (shallowest) to n (deepest, the default), or 'all' for every "
       "exit from one forward pass", "N|all" },
@@ -371,7 +318,8 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "Output format: text (default), json, srt or vtt", "FORMAT" },
     { "dump-logits", 0, 0, G_OPTION_ARG_FILENAME, &self.dump_path,
       "Also write the chosen exit's logits of the whole FILE, computed in one pass, as "
-      "raw little-endian float32 [frames x vocab] (one FILE of at most 60 s)", "OUT" },
+      "raw little-endian float32 [frames x vocab] (one FILE of at most "
+      G_STRINGIFY (W2VEE_TOOL_MAX_PASS_SECONDS) " s)", "OUT" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &self.threads,
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
@@ -381,12 +329,12 @@ w2vee_cmd_transcribe (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (GError) error = NULL;
   int status;
   guint i, n_files;
 
   context = g_option_context_new ("- transcribe speech in audio files");
   g_option_context_add_main_entries (context, entries, NULL);
+  w2vee_tool_add_load_options (context);
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"
@@ -398,12 +346,9 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
-  if (!g_option_context_parse (context, &argc, &argv, &error)) {
-    status = w2vee_tool_usage_error (COMMAND, "%s", error->message);
-    goto out;
-  }
-
-  status = check_options (&self);
+  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
+  if (status < 0)
+    status = check_options (&self);
   if (status < 0)
     status = load_model (&self);
   if (status >= 0)

@@ -19,7 +19,10 @@ typedef struct {
 
 static const W2veeCommand commands[] = {
   { "transcribe", "Transcribe speech in audio files", w2vee_cmd_transcribe },
+  { "eval", "Word and character error rates of every exit on manifests",
+    w2vee_cmd_eval },
   { "bench", "Time inference on synthetic audio", w2vee_cmd_bench },
+  { "fetch", "Download a model (hf://, https://) into the cache", w2vee_cmd_fetch },
 };
 
 static void

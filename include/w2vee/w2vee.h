@@ -22,7 +22,7 @@
 #ifndef W2VEE_H
 #define W2VEE_H
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -57,6 +57,18 @@ typedef enum {
   W2VEE_ERROR_SHAPE,            /* a tensor's shape disagrees with config.json */
   W2VEE_ERROR_TOO_LARGE,        /* a size exceeds a sanity bound (checked before allocating) */
   W2VEE_ERROR_INVALID_ARGUMENT, /* bad runtime argument: exit out of range, input too long */
+  W2VEE_ERROR_NETWORK,          /* fetching: cannot connect, TLS refused, timed out, HTTP error
+                                 * status, too many redirects, malformed response */
+  W2VEE_ERROR_CHECKSUM,         /* fetching: a download's size or hash differs from what the
+                                 * server announced (nothing is cached) */
+  W2VEE_ERROR_OFFLINE,          /* fetching: offline mode and the model is not in the cache */
+  W2VEE_ERROR_ZIP,              /* pytorch_model.bin: bad or refused zip container (compressed
+                                 * or encrypted entry, CRC mismatch, duplicate name, entry
+                                 * outside the top folder, truncation, ...) */
+  W2VEE_ERROR_PICKLE,           /* pytorch_model.bin: malformed data.pkl (truncated argument,
+                                 * stack underflow, persistent id not a storage, ...) */
+  W2VEE_ERROR_PICKLE_FORBIDDEN, /* pytorch_model.bin: data.pkl uses an opcode or global
+                                 * outside the state-dict allow-list (named in the message) */
 } W2veeError;
 
 /* ------------------------------------------------------------------------- */
@@ -67,8 +79,10 @@ typedef struct _W2veeModel W2veeModel;
 
 /**
  * w2vee_model_load:
- * @path: a model directory in the Hugging Face layout (config.json, model.safetensors,
- *   optionally vocab.json and preprocessor_config.json).
+ * @path: a model directory in the Hugging Face layout (config.json, model.safetensors
+ *   or pytorch_model.bin, optionally vocab.json and preprocessor_config.json), or a model URI
+ *   (w2vee_uri_is_remote()): that is fetched first with w2vee_fetch() and default
+ *   parameters, blocking the calling thread.
  *
  * Maps model.safetensors (no second copy of F32 tensors that are suitably aligned);
  * F16 and BF16 tensors are converted to F32 once, here. Every structural check of
@@ -77,6 +91,33 @@ typedef struct _W2veeModel W2veeModel;
  * Returns: (transfer full): a model with one reference, or NULL and @error set.
  */
 W2veeModel *w2vee_model_load (const char *path, GError **error);
+
+/**
+ * W2veeLoadFlags:
+ * @W2VEE_LOAD_DEFAULT: load model.safetensors, or pytorch_model.bin when the directory
+ *   has no model.safetensors.
+ * @W2VEE_LOAD_NO_PICKLE: never read pytorch_model.bin (safetensors only): a directory
+ *   without model.safetensors fails with W2VEE_ERROR_NOT_FOUND.
+ */
+typedef enum {
+  W2VEE_LOAD_DEFAULT = 0,
+  W2VEE_LOAD_NO_PICKLE = 1 << 0,
+} W2veeLoadFlags;
+
+/**
+ * w2vee_model_load_full:
+ * As w2vee_model_load() (which is this with W2VEE_LOAD_DEFAULT), with @flags. The
+ * environment variable W2VEE_NO_PICKLE set to anything but "" or "0" adds
+ * W2VEE_LOAD_NO_PICKLE to every load.
+ *
+ * A directory with model.safetensors loads it, whatever else it holds; one that fails
+ * to load never falls back to pytorch_model.bin. pytorch_model.bin (a torch.save zip
+ * archive) is read by a strict zip reader and a pickle interpreter that accepts only
+ * what a state dict needs (docs/models.md); its tensors are used in place, as
+ * safetensors' are, and go through the same checks.
+ */
+W2veeModel *w2vee_model_load_full (const char *path, W2veeLoadFlags flags,
+    GError **error);
 W2veeModel *w2vee_model_ref (W2veeModel *model);
 void w2vee_model_unref (W2veeModel *model);
 
@@ -117,6 +158,68 @@ const char *w2vee_model_path (const W2veeModel *model);
 char *w2vee_default_model_path (const char *binary, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeModel, w2vee_model_unref)
+
+/* ------------------------------------------------------------------------- */
+/* Model URIs: hf://ORG/NAME[@REVISION] and https://BASE/ (docs/models.md)   */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * W2veeFetchProgressFunc:
+ * @file: the file of the model being fetched ("config.json", "model.safetensors", ...).
+ * @done: bytes of @file on disk so far (a resumed download starts above 0).
+ * @total: the size of @file in bytes, as the server announced it.
+ *
+ * Called from the thread running w2vee_fetch(): once when a file starts (@done = @total
+ * when it is already in the cache), at most every 100 ms while it downloads, and once
+ * when it is complete and verified (@done = @total).
+ */
+typedef void (*W2veeFetchProgressFunc) (const char *file, guint64 done, guint64 total,
+    gpointer user_data);
+
+typedef struct {
+  GCancellable *cancellable;        /* (nullable) cancel from any thread: the fetch fails with
+                                     * G_IO_ERROR_CANCELLED and keeps what it downloaded */
+  W2veeFetchProgressFunc progress;  /* (nullable) */
+  gpointer progress_data;
+  gboolean offline;                 /* never use the network, as HF_HUB_OFFLINE=1 or
+                                     * W2VEE_OFFLINE=1 in the environment do */
+} W2veeFetchParams;
+
+/** Defaults: no cancellable, no progress, offline only if the environment says so. */
+W2veeFetchParams w2vee_fetch_default_params (void);
+
+/**
+ * w2vee_uri_is_remote:
+ * Returns: TRUE when @path_or_uri starts with hf://, https:// or http:// (the latter is
+ * accepted by w2vee_fetch() for loopback hosts only), i.e. names a model to fetch rather
+ * than a local directory.
+ */
+gboolean w2vee_uri_is_remote (const char *path_or_uri);
+
+/**
+ * w2vee_fetch:
+ * @uri: hf://ORG/NAME[@REVISION] (REVISION defaults to main; files come from
+ *   $HF_ENDPOINT/ORG/NAME/resolve/REVISION/FILE, HF_ENDPOINT defaulting to
+ *   https://huggingface.co) or https://BASE/ (a URL holding the same files).
+ * @params: (nullable): NULL for w2vee_fetch_default_params().
+ *
+ * Makes sure config.json and model.safetensors (or, where the server has no
+ * model.safetensors, pytorch_model.bin) and, if the server has them, vocab.json and
+ * preprocessor_config.json are in the cache ($W2VEE_CACHE, else $XDG_CACHE_HOME/w2vee),
+ * downloading what is missing or changed: each download is resumable, checked against
+ * the size and hash the server announced, and moved into place atomically. Blocks for as
+ * long as the downloads take (use a thread; cancel with @params->cancellable). $HF_TOKEN,
+ * when set, is sent as a bearer token to the HF_ENDPOINT origin only.
+ *
+ * Errors: W2VEE_ERROR_INVALID_ARGUMENT (malformed URI), W2VEE_ERROR_NOT_FOUND (a required
+ * file is not on the server), W2VEE_ERROR_NETWORK, W2VEE_ERROR_CHECKSUM,
+ * W2VEE_ERROR_OFFLINE, W2VEE_ERROR_IO (the cache cannot be written), or
+ * G_IO_ERROR_CANCELLED. Messages name the URL (without its query), the file and the reason.
+ *
+ * Returns: (transfer full): the local snapshot directory holding the files, for
+ * w2vee_model_load(), or NULL and @error.
+ */
+char *w2vee_fetch (const char *uri, const W2veeFetchParams *params, GError **error);
 
 /* ------------------------------------------------------------------------- */
 /* Session                                                                   */

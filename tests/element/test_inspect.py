@@ -22,6 +22,7 @@ UNITS = {
     "min-silence": ["nanoseconds", "10 ms .. 10 s"],
     "chunk-duration": ["nanoseconds", "1 s .. 30 s"],
     "threads": ["0 = one per online CPU"],
+    "allow-pickle": ["pytorch_model.bin", "FALSE: safetensors only"],
 }
 INHERITED = {"name", "parent", "qos"}
 

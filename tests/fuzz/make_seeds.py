@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (README.md) into OUTDIR/{safetensors,
-config,vocab}: small valid files and corrupted variants of each, one per class of
-reliability.md "Model files". Standard library only.
+config,vocab,zip,pickle}: small valid files and corrupted variants of each, one per class
+of reliability.md "Model files". Standard library only: the state-dict pickles are
+written by CPython's own pickler (protocol 2, as torch.save) from stand-in classes that
+pickle under torch's names, so no torch is needed.
 
 usage: make_seeds.py OUTDIR
 """
 
+import collections
+import io
 import json
 import os
+import pickle
 import struct
 import sys
+import types
+import zipfile
+import zlib
 
 
 def safetensors(tensors, metadata=None, pad=0, order=None):
@@ -33,9 +41,193 @@ def f32(*v):
     return struct.pack("<%df" % len(v), *v)
 
 
+# ---------------------------------------------------------------------------
+# torch.save-style checkpoints without torch
+# ---------------------------------------------------------------------------
+
+def _stand_ins():
+    """Modules 'torch' and 'torch._utils' whose objects pickle under torch's names."""
+    if "torch._utils" in sys.modules:
+        return sys.modules["torch"], sys.modules["torch._utils"]
+    torch = types.ModuleType("torch")
+    utils = types.ModuleType("torch._utils")
+    torch._utils = utils
+    sys.modules["torch"] = torch
+    sys.modules["torch._utils"] = utils
+
+    def _rebuild_tensor_v2(*args):
+        pass
+
+    def _rebuild_parameter(*args):
+        pass
+
+    for f in (_rebuild_tensor_v2, _rebuild_parameter):
+        f.__module__ = "torch._utils"
+        f.__qualname__ = f.__name__
+        setattr(utils, f.__name__, f)
+    for name in ("FloatStorage", "HalfStorage", "BFloat16Storage", "LongStorage"):
+        cls = type(name, (), {"__module__": "torch"})
+        setattr(torch, name, cls)
+    return torch, utils
+
+
+class Storage:
+    def __init__(self, type_name, key, numel, raw):
+        self.type_name, self.key, self.numel, self.raw = type_name, key, numel, raw
+
+
+class Tensor:
+    def __init__(self, storage, offset, size, stride=None, parameter=False):
+        if stride is None:
+            stride, acc = [], 1
+            for n in reversed(size):
+                stride.insert(0, acc)
+                acc *= n
+        self.storage, self.offset, self.size = storage, offset, tuple(size)
+        self.stride, self.parameter = tuple(stride), parameter
+
+    def __reduce_ex__(self, protocol):
+        torch, utils = _stand_ins()
+        t = Tensor(self.storage, self.offset, self.size, self.stride)
+        if self.parameter:
+            return (utils._rebuild_parameter, (t, True, collections.OrderedDict()))
+        return (utils._rebuild_tensor_v2, (self.storage, self.offset, self.size,
+                                           self.stride, False, collections.OrderedDict()))
+
+
+def state_dict_pickle(items, metadata=True):
+    """data.pkl of an OrderedDict {name: Tensor}, as torch.save (protocol 2) writes it."""
+    torch, _ = _stand_ins()
+    sd = collections.OrderedDict(items)
+    if metadata:
+        sd._metadata = collections.OrderedDict([("", {"version": 1}),
+                                                ("lm_head", {"version": 1})])
+    buf = io.BytesIO()
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, Storage):
+                return ("storage", getattr(torch, obj.type_name), obj.key, "cpu",
+                        obj.numel)
+            return None
+
+    Pickler(buf, protocol=2).dump(sd)
+    return buf.getvalue()
+
+
+def miniz_zip(entries):
+    """A zip as torch.save's miniz writes it: data descriptors, "FB" padding to 64,
+    zip64 end records."""
+    out, cd = bytearray(), bytearray()
+    for name, data in entries:
+        name = name.encode()
+        at = len(out)
+        pad = -(at + 30 + len(name) + 4) % 64
+        crc = zlib.crc32(data)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, 0, 0x0808, 0, 0, 0, 0, 0, 0,
+                           len(name), 4 + pad)
+        out += name + b"FB" + struct.pack("<H", pad) + b"Z" * pad + data
+        out += struct.pack("<IIII", 0x08074b50, crc, len(data), len(data))
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 0, 0, 0x0808, 0, 0, 0, crc,
+                          len(data), len(data), len(name), 0, 0, 0, 0, 0, at) + name
+    cd_at = len(out)
+    out += cd
+    z64 = len(out)
+    n = len(entries)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 0x031e, 45, 0, 0, n, n, len(cd), cd_at)
+    out += struct.pack("<IIQI", 0x07064b50, 0, z64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, len(cd), cd_at, 0)
+    return bytes(out)
+
+
+def plain_zip(entries, compress=()):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if name in compress else \
+                zipfile.ZIP_STORED
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def checkpoint_entries(prefix="pytorch_model", key_by_size=False, torch2=False):
+    """(entries of a small checkpoint, its data.pkl). Storage keys are "0", "1", ...,
+    or the storage's byte size with key_by_size (what fuzz-pickle resolves)."""
+    w = f32(*[i / 8 for i in range(12)])
+    h = struct.pack("<4H", 0x3C00, 0x0001, 0x7C00, 0xBC00)
+    b = struct.pack("<2H", 0x3F80, 0xC049)
+    raw = [("FloatStorage", 12, w), ("HalfStorage", 4, h), ("BFloat16Storage", 2, b)]
+    st = [Storage(t, str(len(r)) if key_by_size else str(i), n, r)
+          for i, (t, n, r) in enumerate(raw)]
+    items = [("lm_head.weight", Tensor(st[0], 0, [2, 3])),
+             ("lm_head.bias", Tensor(st[0], 6, [3])),           # a view at offset 6
+             ("tail", Tensor(st[0], 9, [3], parameter=True)),
+             ("half", Tensor(st[1], 0, [2, 2])),
+             ("bf16", Tensor(st[2], 0, [2])),
+             ("scalar", Tensor(st[2], 1, [])),
+             ("empty", Tensor(st[1], 4, [0, 3]))]
+    pkl = state_dict_pickle(items)
+    entries = [(f"{prefix}/data.pkl", pkl)]
+    if torch2:
+        entries.append((f"{prefix}/byteorder", b"little"))
+    entries += [(f"{prefix}/data/{s.key}", s.raw) for s in sorted(st, key=lambda s: s.key)]
+    entries.append((f"{prefix}/version", b"3\n"))
+    if torch2:
+        entries += [(f"{prefix}/.data/serialization_id", b"%040d" % 42),
+                    (f"{prefix}/.format_version", b"1"),
+                    (f"{prefix}/.storage_alignment", b"64")]
+    return entries, pkl
+
+
+def pickle_asm(*ops):
+    """Concatenates opcode bytes and arguments given as bytes."""
+    return b"".join(ops)
+
+
+def seed_zips(put):
+    entries, _ = checkpoint_entries()
+    good = miniz_zip(entries)
+    put("zip", "valid-miniz", good)
+    put("zip", "valid-plain", plain_zip(entries))
+    entries2, _ = checkpoint_entries(prefix="archive", torch2=True)
+    put("zip", "valid-torch2", miniz_zip(entries2))
+    put("zip", "compressed", plain_zip(entries, compress={"pytorch_model/data/0"}))
+    put("zip", "truncated", good[:-30])
+    put("zip", "bad-crc", good.replace(f32(0.125), f32(0.25), 1))
+    put("zip", "duplicate", miniz_zip(entries + [entries[1]]))
+    put("zip", "outside-prefix", miniz_zip(entries + [("other/data/9", b"x")]))
+    put("zip", "unknown-entry", miniz_zip(entries + [("pytorch_model/code/x.py", b"x")]))
+    put("zip", "big-endian", miniz_zip(entries + [("pytorch_model/byteorder", b"big")]))
+
+
+def seed_pickles(put):
+    _, pkl = checkpoint_entries(key_by_size=True)
+    put("pickle", "valid", pkl)
+    items = [(f"t{i}", Tensor(Storage("FloatStorage", "400", 100, b""), i, [10, 9]))
+             for i in range(3)]
+    put("pickle", "valid-shared-storage", state_dict_pickle(items, metadata=False))
+    put("pickle", "view-past-storage", state_dict_pickle(
+        [("x", Tensor(Storage("FloatStorage", "48", 12, b""), 4, [3, 3]))]))
+    put("pickle", "not-contiguous", state_dict_pickle(
+        [("x", Tensor(Storage("FloatStorage", "48", 12, b""), 0, [3, 4], [1, 3]))]))
+    put("pickle", "size-mismatch", state_dict_pickle(
+        [("x", Tensor(Storage("LongStorage", "48", 12, b""), 0, [12]))]))
+    put("pickle", "os-system", pickle_asm(b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00id",
+                                          b"\x85R."))
+    put("pickle", "inst", b"\x80\x02(X\x02\x00\x00\x00idios\nsystem\n.")
+    put("pickle", "stack-global", b"\x80\x02X\x02\x00\x00\x00osX\x06\x00\x00\x00system"
+        b"\x93X\x02\x00\x00\x00id\x85R.")
+    put("pickle", "persid-not-storage", b"\x80\x02X\x03\x00\x00\x00abcQ.")
+    put("pickle", "underflow", b"\x80\x02R.")
+    put("pickle", "truncated", pkl[:len(pkl) // 2])
+    put("pickle", "long-memo", b"\x80\x02}r\x00\x00\x01\x00j\x00\x00\x01\x00\x8a\x02\xff\x7f"
+        b"\x86.")
+
+
 def main():
     out = sys.argv[1]
-    for d in ("safetensors", "config", "vocab"):
+    for d in ("safetensors", "config", "vocab", "zip", "pickle"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
 
     def put(kind, name, data):
@@ -100,6 +292,9 @@ def main():
     put("vocab", "duplicate-id", '{"a": 0, "b": 0}')
     put("vocab", "duplicate-token", '{"a": 0, "a": 1}')
     put("vocab", "out-of-range", '{"a": 0, "b": 5}')
+
+    seed_zips(put)
+    seed_pickles(put)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ Output layout (a contract other tests rely on; tests/reference/README.md says th
                                     vocab.json unless the model tests the default vocabulary)
     DIR/NAME/ref/                   the reference for the whole clip
     DIR/NAME/ref_prefix/            the reference for the clip's first PREFIX_SAMPLES samples
+    DIR/NAME_bin/model/             for the models of BIN_TWINS: the same directory with
+                                    pytorch_model.bin (torch.save of the same state dict,
+                                    Hugging Face names) in place of model.safetensors
     DIR/UNAVAILABLE                 only when torch/torchaudio/espeak-ng are missing: one line
                                     saying why; then no model is written, no stamp either
                                     (so the build retries), and tests must fail
@@ -42,15 +45,18 @@ torchaudio.functional.resample and rounded to 16 bits.
 """
 
 import argparse
+import collections
 import json
 import logging
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import types
 import wave
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "training"))
@@ -60,6 +66,20 @@ SPEECH_VOICE = "en-us"
 PREFIX_SAMPLES = 20800  # 1.3 s
 HEAD_SCALE = 4.0        # exit heads' weights are scaled so that argmax varies per frame
 BLANK_BOOST = 2.0       # added to the blank's bias so that transcripts have blanks too
+
+# Models that also get a NAME_bin twin (pytorch_model.bin instead of model.safetensors),
+# and how its state dict is saved:
+#   "views"  torch.save (1.13: zip with data descriptors, prefix = file stem); each
+#            layer's q/k/v weights and biases are views into one fused storage (storage
+#            offsets > 0, storages shared), the exit heads are nn.Parameters
+#            (_rebuild_parameter)
+#   "plain"  torch.save of the plain state dict, one storage per tensor
+#   "torch2" the "plain" file's entries rewritten in the container layout of newer
+#            PyTorch (2.6): top folder "archive", records byteorder, .data/serialization_id,
+#            .format_version, .storage_alignment, written by Python's zipfile (sizes in
+#            the local headers, no data descriptors), data padded to 64 bytes
+BIN_TWINS = {"small_group": "views", "small_stable": "torch2", "small_f16": "plain",
+             "small_bf16": "plain"}
 
 # A vocabulary unlike the default: blank is id 1, lower case, two non-ASCII tokens.
 CUSTOM_VOCAB = (["<s>", "<pad>", "</s>", "<unk>", "|"]
@@ -270,7 +290,8 @@ def check_forward(hf, model, heads, exit_layers, stable, x, logits):
     return worst
 
 
-def read_safetensors(path):
+def read_safetensors(path, keep_dtype=False):
+    """name -> tensor in file order; as float32 unless keep_dtype."""
     import torch
 
     dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
@@ -285,7 +306,10 @@ def read_safetensors(path):
         b, e = info["data_offsets"]
         t = torch.frombuffer(body[b:e], dtype=dtypes[info["dtype"]]) if e > b else \
             torch.zeros(0, dtype=dtypes[info["dtype"]])
-        out[name] = t.reshape(info["shape"]).to(torch.float32)
+        t = t.reshape(info["shape"])
+        out[name] = t.clone() if keep_dtype else t.to(torch.float32)
+    if keep_dtype:
+        out = dict(sorted(out.items(), key=lambda kv: header[kv[0]]["data_offsets"][0]))
     return out
 
 
@@ -375,6 +399,78 @@ def check_import_path(hf, modeldir, refdir, x):
 
 
 # ---------------------------------------------------------------------------
+# pytorch_model.bin twins
+# ---------------------------------------------------------------------------
+
+def rewrite_torch2(path):
+    """Rewrites a torch.save zip in the container layout newer PyTorch writes."""
+    with zipfile.ZipFile(path) as z:
+        old = {n.split("/", 1)[1]: z.read(n) for n in z.namelist()}
+    old.update({"byteorder": b"little", ".data/serialization_id": b"%040d" % 1234567,
+                ".format_version": b"1", ".storage_alignment": b"64"})
+    order = (["data.pkl", "byteorder"] + sorted(k for k in old if k.startswith("data/"))
+             + ["version", ".data/serialization_id", ".format_version",
+                ".storage_alignment"])
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
+        for rel in order:
+            name = "archive/" + rel
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED
+            pad = -(f.tell() + 30 + len(name) + 4) % 64
+            info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+            z.writestr(info, old[rel])
+    os.replace(tmp, path)
+
+
+def write_bin_twin(modeldir, twindir, style):
+    """twindir: modeldir's JSON files and pytorch_model.bin holding exactly the tensors of
+    its model.safetensors (same names, dtypes, values, order), checked by torch.load."""
+    import torch
+
+    if os.path.isdir(twindir):
+        shutil.rmtree(twindir)
+    os.makedirs(twindir)
+    for f in sorted(os.listdir(modeldir)):
+        if f.endswith(".json"):
+            shutil.copy(os.path.join(modeldir, f), twindir)
+    tensors = read_safetensors(os.path.join(modeldir, "model.safetensors"), keep_dtype=True)
+    state = collections.OrderedDict(tensors.items())
+    if style == "views":
+        n = 0
+        while f"wav2vec2.encoder.layers.{n}.attention.q_proj.weight" in state:
+            for kind in ("weight", "bias"):
+                names = [f"wav2vec2.encoder.layers.{n}.attention.{p}_proj.{kind}"
+                         for p in "qkv"]
+                fused = torch.cat([state[k] for k in names])
+                rows = state[names[0]].shape[0]
+                for i, k in enumerate(names):
+                    state[k] = fused[i * rows:(i + 1) * rows]
+            n += 1
+        for k in state:
+            if k.startswith(("decoders.", "lm_head.")):
+                state[k] = torch.nn.Parameter(state[k], requires_grad=False)
+    modules = sorted({k.rsplit(".", 1)[0] for k in state})
+    state._metadata = collections.OrderedDict(
+        [("", {"version": 1})] + [(m, {"version": 1}) for m in modules])
+    path = os.path.join(twindir, "pytorch_model.bin")
+    torch.save(state, path)
+    if style == "torch2":
+        rewrite_torch2(path)
+    back = torch.load(path, weights_only=True)
+    if list(back) != list(tensors):
+        raise AssertionError(f"{path}: tensor names or order differ from the safetensors")
+    for k, t in tensors.items():
+        if back[k].dtype != t.dtype or not torch.equal(back[k], t):
+            raise AssertionError(f"{path}: {k} differs from the safetensors")
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    print(f"  {os.path.relpath(path, os.path.dirname(os.path.dirname(twindir)))}: "
+          f"{style}, {len(tensors)} tensors, {os.path.getsize(path)} bytes, entries "
+          f"{names[0]} ... {names[-1]}")
+
+
+# ---------------------------------------------------------------------------
 
 def generate(hf, name, spec, outdir, full_q, check):
     import torch
@@ -411,6 +507,9 @@ def generate(hf, name, spec, outdir, full_q, check):
     print(f"{name}: exits at layers {exit_layers}, {time_now() - t0:.1f} s")
     for line in report:
         print("  " + line)
+    if name in BIN_TWINS:
+        write_bin_twin(modeldir, os.path.join(outdir, name + "_bin", "model"),
+                       BIN_TWINS[name])
 
 
 def time_now():
