@@ -3,9 +3,9 @@
  * (random weights: they transcribe nothing meaningful, so these tests check
  * fields, timestamps and counts, not words).
  *
- * TODO(default model): once models/default (the trained default model) exists,
- * run test_results on it too and assert the words of SENTENCE_A and SENTENCE_B
- * (e.g. word error rate below a bound). Until then no test asserts words.
+ * The random-weight reference models make the timing, field and stream tests
+ * fast; test_default_model_words runs the trained default model (models/default)
+ * and asserts what it says.
  *
  * Environment (set by meson): W2VEE_TEST_MODELS = tests/reference output dir,
  * GST_PLUGIN_PATH = the uninstalled plugin, GST_REGISTRY_1_0 = a private
@@ -39,6 +39,8 @@
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* "default" is the trained default model of the source tree (models/default);
+ * other names are tests/reference's generated models. */
 static gchar *
 test_model (const gchar * name)
 {
@@ -47,6 +49,13 @@ test_model (const gchar * name)
   g_autofree gchar *why = NULL;
   gchar *dir;
 
+  if (g_str_equal (name, "default")) {
+    const gchar *source = g_getenv ("W2VEE_SOURCE_ROOT");
+
+    fail_unless (source != NULL, "W2VEE_SOURCE_ROOT is not set (run through "
+        "meson test)");
+    return g_build_filename (source, "models", "default", NULL);
+  }
   fail_unless (root != NULL, "W2VEE_TEST_MODELS is not set (run through "
       "meson test)");
   unavailable = g_build_filename (root, "UNAVAILABLE", NULL);
@@ -533,6 +542,81 @@ GST_START_TEST (test_results)
   fail_unless (gst_harness_try_pull (f->text) == NULL);
   fail_unless_equals_int (f->warnings->len, 0);
   fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Character error rate of @hyp against @ref after upper-casing @ref and keeping
+ * only letters, apostrophes and single spaces (the model's alphabet). */
+static gdouble
+char_error_rate (const gchar * ref, const gchar * hyp)
+{
+  g_autoptr (GString) r = g_string_new (NULL);
+  g_autofree guint *row = NULL;
+  gsize n, m, i, j;
+
+  for (i = 0; ref[i]; i++) {
+    gchar c = g_ascii_toupper (ref[i]);
+
+    if (g_ascii_isalpha (c) || c == '\'')
+      g_string_append_c (r, c);
+    else if (c == ' ' && r->len > 0 && r->str[r->len - 1] != ' ')
+      g_string_append_c (r, ' ');
+  }
+  while (r->len > 0 && r->str[r->len - 1] == ' ')
+    g_string_truncate (r, r->len - 1);
+  n = r->len;
+  m = strlen (hyp);
+  row = g_new (guint, m + 1);
+  for (j = 0; j <= m; j++)
+    row[j] = j;
+  for (i = 1; i <= n; i++) {
+    guint diag = row[0];
+
+    row[0] = i;
+    for (j = 1; j <= m; j++) {
+      guint up = row[j];
+
+      row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1),
+          diag + (r->str[i - 1] != hyp[j - 1]));
+      diag = up;
+    }
+  }
+  return n ? (gdouble) row[m] / n : (m ? 1.0 : 0.0);
+}
+
+/* The trained default model through the element: the two sentences come back
+ * as text close to what was said, from the deepest exit (layer 8) by default
+ * and from exit 1 (layer 2) when asked. The model spells phonetically (its
+ * card: character error rate 0.235 on held-out voices), hence a bound on the
+ * character error rate rather than exact words. */
+GST_START_TEST (test_default_model_words)
+{
+  g_autoptr (SpeechSignal) signal = two_sentences (1.0, 1.0);
+  const gchar *sentences[] = { SENTENCE_A, SENTENCE_B };
+  const guint exits[] = { 0, 1 }, layers[] = { 8, 2 };
+  guint k, i;
+
+  for (k = 0; k < G_N_ELEMENTS (exits); k++) {
+    Fixture *f = fixture_new ("default", FALSE, FALSE, "exit", exits[k], NULL);
+
+    push_range (f, signal, 0, signal->samples->len);
+    push_eos (f);
+    for (i = 0; i < G_N_ELEMENTS (sentences); i++) {
+      g_autoptr (W2veeGstTranscript) t = pop_transcript (f, RESULT_TIMEOUT);
+      gdouble cer;
+
+      fail_unless (t != NULL, "no result for sentence %u", i);
+      cer = char_error_rate (sentences[i], t->text);
+      GST_INFO ("exit %u layer %u: \"%s\" for \"%s\": CER %.3f", t->exit,
+          t->layer, t->text, sentences[i], cer);
+      fail_unless_equals_int (t->layer, layers[k]);
+      fail_unless (cer <= 0.35, "\"%s\" for \"%s\": CER %.3f > 0.35", t->text,
+          sentences[i], cer);
+    }
+    fail_unless (pop_transcript (f, 0) == NULL);
+    fixture_free (f);
+  }
 }
 
 GST_END_TEST;
@@ -1548,6 +1632,7 @@ wav2vec2ee_suite (void)
   tcase_set_timeout (tc, 600);
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_results, 0, 2);
+  tcase_add_test (tc, test_default_model_words);
   tcase_add_test (tc, test_eos_without_audio);
   tcase_add_test (tc, test_text_unlinked);
   tcase_add_test (tc, test_long_speech);
