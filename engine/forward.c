@@ -60,9 +60,10 @@ struct _W2veeSession {
   float *feat;             /* (T, C_last) conv output, then its LayerNorm */
   float *h;                /* (T, D) hidden state */
   float *tmp;              /* (T, D) */
-  float *q, *k, *v;        /* (T, D) attention projections */
-  float *ctx;              /* (T, D) attention context */
-  float *ff;               /* (T, Dff) feed-forward inner activations */
+  float *ff;               /* (T, max(Dff, 4·D)) feed-forward inner activations; during
+                            * attention it holds q, k, v and ctx instead: */
+  float *q, *k, *v;        /* (T, D) attention projections, inside ff */
+  float *ctx;              /* (T, D) attention context, inside ff */
   float *logits;           /* (n_exits, T, V) */
   gsize workspace_bytes;
 
@@ -176,8 +177,8 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   ok &= add_bytes (&total, cfg->conv_dim[0], 8);
   ok &= add_bytes (&total, K0 * (K0 + 1), 8);
   ok &= add_bytes (&total, T, 4 * cfg->conv_dim[cfg->n_conv - 1]);
-  ok &= add_bytes (&total, T, 4 * D * 7);
-  ok &= add_bytes (&total, T, 4 * Dff);
+  ok &= add_bytes (&total, T, 4 * D * 2);
+  ok &= add_bytes (&total, T, 4 * MAX (Dff, 4 * D));
   ok &= add_bytes (&total, T, 4 * (guint64) model->n_exits * cfg->vocab_size);
   if (!ok || total > MAX_WORKSPACE_BYTES) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
@@ -230,11 +231,11 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->feat = alloc_floats (s, T * cfg->conv_dim[cfg->n_conv - 1]);
   s->h = alloc_floats (s, T * D);
   s->tmp = alloc_floats (s, T * D);
-  s->q = alloc_floats (s, T * D);
-  s->k = alloc_floats (s, T * D);
-  s->v = alloc_floats (s, T * D);
-  s->ctx = alloc_floats (s, T * D);
-  s->ff = alloc_floats (s, T * Dff);
+  s->ff = alloc_floats (s, T * MAX (Dff, 4 * D));
+  s->q = s->ff;
+  s->k = s->q + T * D;
+  s->v = s->k + T * D;
+  s->ctx = s->v + T * D;
   s->logits = alloc_floats (s, T * model->n_exits * cfg->vocab_size);
 
   s->pool = w2vee_pool_new (n_threads, error);
@@ -273,10 +274,6 @@ w2vee_session_free (W2veeSession *s)
   g_aligned_free (s->feat);
   g_aligned_free (s->h);
   g_aligned_free (s->tmp);
-  g_aligned_free (s->q);
-  g_aligned_free (s->k);
-  g_aligned_free (s->v);
-  g_aligned_free (s->ctx);
   g_aligned_free (s->ff);
   g_aligned_free (s->logits);
   w2vee_model_unref (s->model);

@@ -23,6 +23,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "safetensors.h"
@@ -255,6 +257,23 @@ find_tensor (Loader *ld, const char *name, guint n_dims, const gsize *shape,
   return t;
 }
 
+/* The model reads a copy (converted or reordered) of these mapped bytes, never the
+ * mapping itself again: hand their whole pages back to the kernel so that they do not
+ * stay resident twice. Only for a file mapping (a MAP_PRIVATE file mapping re-reads a
+ * dropped page if touched; anonymous memory would read back zeros). */
+static void
+release_mapped (Loader *ld, const void *data, gsize n_bytes)
+{
+#ifdef MADV_DONTNEED
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  uintptr_t begin = ((uintptr_t) data + page - 1) / page * page;
+  uintptr_t end = ((uintptr_t) data + n_bytes) / page * page;
+
+  if (w2vee_tensor_table_get_mapped (ld->tt) != NULL && end > begin)
+    madvise ((void *) begin, end - begin, MADV_DONTNEED);
+#endif
+}
+
 /* The tensor as F32: a pointer into the mapping when it is F32, 4-byte aligned and
  * the host little-endian (*tmp = NULL); otherwise a new buffer (*tmp = it). */
 static const float *
@@ -271,6 +290,7 @@ read_tensor (Loader *ld, const char *name, guint n_dims, const gsize *shape,
     return (const float *) (const void *) t->data;
   *tmp = g_new (float, MAX (t->n_elements, 1));
   w2vee_convert_to_f32 (t->dtype, t->data, t->n_elements, *tmp);
+  release_mapped (ld, t->data, t->n_bytes);
   return *tmp;
 }
 
@@ -357,6 +377,8 @@ conv_weight (Loader *ld, const char *name, gsize c_out, gsize c_in, gsize k,
     return NULL;
   out = g_new (float, c_out * c_in * k);
   reorder_conv (w, c_out, c_in, k, out);
+  if (tmp == NULL)
+    release_mapped (ld, w, c_out * c_in * k * sizeof (float));
   g_free (tmp);
   keep (ld, out, c_out * c_in * k);
   return out;
@@ -460,6 +482,8 @@ load_pos_conv (Loader *ld, GError **error)
     for (gsize i = 0; i < dg; i++)
       for (gsize k = 0; k < kp; k++)
         w[(o * kp + k) * dg + i] = (float) (scale[k] * v[(o * dg + i) * kp + k]);
+  if (v_tmp == NULL)
+    release_mapped (ld, v, d * dg * kp * sizeof (float));
   g_free (g_tmp);
   g_free (v_tmp);
   keep (ld, w, d * dg * kp);
