@@ -124,8 +124,9 @@ GST_STATIC_PAD_TEMPLATE ("text_src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (TEXT_CAPS));
 
-/* TRUE when the plugin file lives in the build tree (set by plugin_init). */
-static gchar *plugin_filename; /* this plugin's file, for the default model lookup */
+/* This plugin's file (set by plugin_init), for the default model lookup: running
+ * from the build tree finds the source tree's models/default. */
+static gchar *plugin_filename;
 
 #define gst_wav2vec2ee_parent_class parent_class
 G_DEFINE_TYPE (GstWav2vec2ee, gst_wav2vec2ee, GST_TYPE_AUDIO_FILTER);
@@ -1147,8 +1148,7 @@ gst_wav2vec2ee_queue_segment (GstWav2vec2ee * self, const W2veeSegment * seg,
     job = g_queue_pop_head (&self->free_jobs);
     if (job != NULL)
       break;
-    if (!wait) {
-      job = g_queue_pop_head (&self->queued_jobs);
+    if (!wait && (job = g_queue_pop_head (&self->queued_jobs)) != NULL) {
       dropped_pts = job->pts;
       dropped_duration = job->duration;
       break;
