@@ -207,6 +207,9 @@ def main():
                     help="seconds kept for the final eval + export (default 30 on GPU, "
                          "8 % of the budget on CPU)")
     ap.add_argument("--resume", action="store_true", help="continue from RUN/ckpt.pt")
+    ap.add_argument("--init", default=None, metavar="MODEL_DIR",
+                    help="start from the weights of an exported model directory (same "
+                         "architecture as the preset; fresh optimiser and schedule)")
     ap.add_argument("--follow", action="store_true",
                     help="the corpus is still being built: pick up new train shards "
                          "every --refresh-sec until its corpus.json appears")
@@ -282,6 +285,15 @@ def main():
     exit_layers = M.even_exits(args.layers, args.exits)
     net = M.EEWav2Vec2(arch, exit_layers, len(vocab))
     M.init_weights(net)
+    if args.init and not (args.resume and os.path.exists(os.path.join(args.run, "ckpt.pt"))):
+        init_net, init_vocab = X.load_hf_dir(args.init)
+        if list(init_vocab) != list(vocab):
+            raise SystemExit(f"train: {args.init}: vocabulary differs from the default one")
+        try:
+            net.load_state_dict(init_net.state_dict(), strict=True)
+        except RuntimeError as e:
+            raise SystemExit(f"train: {args.init} does not match preset {args.preset}: {e}")
+        del init_net
     net.to(device)
     fused = {}
     if cuda and not args.no_fused and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames:
@@ -308,7 +320,8 @@ def main():
         f"{args.amp if cuda else 'none'} sdpa {M.sdpa_enabled()} fused_adamw {bool(fused)} preset "
         f"{args.preset} conv {conv} stride {stride} rf {rf} D {args.dim} layers {args.layers} "
         f"heads {args.heads} ff {args.ff} exits {exit_layers} params {M.n_params(net)} "
-        f"batch_seconds {args.batch_seconds} lr {args.lr} budget {args.max_minutes} min")
+        f"batch_seconds {args.batch_seconds} lr {args.lr} budget {args.max_minutes} min"
+        f"{' init ' + args.init if args.init else ''}")
 
     budget = args.max_minutes * 60.0
     reserve = args.final_reserve_sec
