@@ -17,36 +17,10 @@
 #include "json.h"
 #include "model.h"
 #include "safetensors.h"
+#include "test-support.h"
 #include "tiny-model.h"
 
 #define PREFIX "wav2vec2."
-
-static char *scratch;   /* absolute path of this run's scratch directory */
-static guint n_dirs;
-
-static char *
-new_dir (void)
-{
-  return g_strdup_printf ("%s/m%04u", scratch, n_dirs++);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
 
 static TinyModel *
 default_model (void)
@@ -61,7 +35,7 @@ default_model (void)
 static W2veeModel *
 write_and_load (const TinyModel *m, char **dir_out, GError **error)
 {
-  g_autofree char *dir = new_dir ();
+  g_autofree char *dir = test_new_dir ();
   g_autoptr (GError) write_error = NULL;
   W2veeModel *model;
 
@@ -240,7 +214,7 @@ test_bad_case (gconstpointer data)
   const BadCase *c = data;
   TinyModel *m = default_model ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = new_dir ();
+  g_autofree char *dir = test_new_dir ();
   g_autofree char *st_path = g_build_filename (dir, "model.safetensors", NULL);
   g_autoptr (GError) io_error = NULL;
   W2veeModel *model;
@@ -1445,7 +1419,7 @@ static void
 test_not_found (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = new_dir ();
+  g_autofree char *dir = test_new_dir ();
   g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *cfg = g_build_filename (dir, "config.json", NULL);
   TinyModel *m = default_model ();
@@ -1504,7 +1478,7 @@ test_broken_fixtures (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
-    g_autofree char *dir = new_dir ();
+    g_autofree char *dir = test_new_dir ();
     g_autoptr (GError) error = NULL;
 
     g_assert_true (tiny_model_write_broken (kinds[i].kind, dir, NULL));
@@ -1555,7 +1529,7 @@ test_truncate_model_file (void)
 {
   TinyModel *m = default_model ();
   g_autoptr (GByteArray) file = tiny_model_safetensors (m);
-  g_autofree char *dir = new_dir ();
+  g_autofree char *dir = test_new_dir ();
   g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
   guint64 header = get_le64 (file);
 
@@ -1807,79 +1781,33 @@ test_json_strict (void)
   }
 }
 
-/* --group=NAME registers only the tests under /loader/NAME (meson runs the groups
- * in parallel; GTest's -p does not descend into nested suites). */
-static const char *group;
-
-static gboolean
-in_group (const char *path)
-{
-  g_autofree char *prefix = NULL;
-
-  if (group == NULL)
-    return TRUE;
-  prefix = g_strdup_printf ("/loader/%s/", group);
-  return g_str_has_prefix (path, prefix);
-}
-
-static void
-add (const char *path, GTestFunc func)
-{
-  if (in_group (path))
-    g_test_add_func (path, func);
-}
-
-static void
-add_data (const char *path, gconstpointer data, GTestDataFunc func)
-{
-  if (in_group (path))
-    g_test_add_data_func (path, data, func);
-}
-
 int
 main (int argc, char **argv)
 {
-  g_autofree char *cwd = g_get_current_dir ();
-  g_autofree char *tmpl = g_build_filename (cwd, "loader-test-XXXXXX", NULL);
-  int ret, kept = 1;
-
-  for (int i = 1; i < argc; i++) {
-    if (g_str_has_prefix (argv[i], "--group="))
-      group = argv[i] + strlen ("--group=");
-    else
-      argv[kept++] = argv[i];
-  }
-  argc = kept;
-  argv[argc] = NULL;
-  g_test_init (&argc, &argv, NULL);
-  scratch = g_mkdtemp (tmpl);
-  g_assert_nonnull (scratch);
+  test_support_init (&argc, &argv, "loader");
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
-    add_data (bad_cases[i].path, &bad_cases[i], test_bad_case);
-  add ("/loader/valid/f32", test_valid_f32);
-  add_data ("/loader/valid/f16", GINT_TO_POINTER (TINY_F16), test_valid_half);
-  add_data ("/loader/valid/bf16", GINT_TO_POINTER (TINY_BF16), test_valid_half);
-  add ("/loader/valid/misaligned", test_valid_misaligned);
-  add ("/loader/valid/weight-norm-schemes", test_weight_norm_schemes);
-  add ("/loader/valid/variants", test_variants);
-  add ("/loader/valid/ignored-tensors", test_ignored_tensors);
-  add ("/loader/valid/vocab-order", test_vocab_order);
-  add ("/loader/valid/exit-rules", test_exit_rules);
-  add ("/loader/valid/accessors-base", test_accessors_base);
-  add ("/loader/valid/accessors-tiny", test_accessors_tiny);
-  add ("/loader/valid/not-found", test_not_found);
-  add ("/loader/valid/broken-fixtures", test_broken_fixtures);
-  add ("/loader/truncate/safetensors-every-byte", test_truncate_safetensors);
-  add ("/loader/truncate/model-file", test_truncate_model_file);
-  add ("/loader/truncate/json-every-byte", test_truncate_json);
-  add ("/loader/parsers/f16-known", test_f16_known);
-  add ("/loader/parsers/bf16-known", test_bf16_known);
-  add ("/loader/parsers/f16-exhaustive", test_f16_exhaustive);
-  add ("/loader/parsers/json-strict", test_json_strict);
+    test_add_data (bad_cases[i].path, &bad_cases[i], test_bad_case);
+  test_add ("/loader/valid/f32", test_valid_f32);
+  test_add_data ("/loader/valid/f16", GINT_TO_POINTER (TINY_F16), test_valid_half);
+  test_add_data ("/loader/valid/bf16", GINT_TO_POINTER (TINY_BF16), test_valid_half);
+  test_add ("/loader/valid/misaligned", test_valid_misaligned);
+  test_add ("/loader/valid/weight-norm-schemes", test_weight_norm_schemes);
+  test_add ("/loader/valid/variants", test_variants);
+  test_add ("/loader/valid/ignored-tensors", test_ignored_tensors);
+  test_add ("/loader/valid/vocab-order", test_vocab_order);
+  test_add ("/loader/valid/exit-rules", test_exit_rules);
+  test_add ("/loader/valid/accessors-base", test_accessors_base);
+  test_add ("/loader/valid/accessors-tiny", test_accessors_tiny);
+  test_add ("/loader/valid/not-found", test_not_found);
+  test_add ("/loader/valid/broken-fixtures", test_broken_fixtures);
+  test_add ("/loader/truncate/safetensors-every-byte", test_truncate_safetensors);
+  test_add ("/loader/truncate/model-file", test_truncate_model_file);
+  test_add ("/loader/truncate/json-every-byte", test_truncate_json);
+  test_add ("/loader/parsers/f16-known", test_f16_known);
+  test_add ("/loader/parsers/bf16-known", test_bf16_known);
+  test_add ("/loader/parsers/f16-exhaustive", test_f16_exhaustive);
+  test_add ("/loader/parsers/json-strict", test_json_strict);
 
-  ret = g_test_run ();
-  if (g_getenv ("W2VEE_KEEP_TEST_DIRS") == NULL)
-    remove_tree (scratch);
-  return ret;
+  return test_support_run ();
 }

@@ -25,40 +25,13 @@
 
 #include "model.h"
 #include "tensors.h"
+#include "test-support.h"
 #include "tiny-model.h"
 #include "torch-writer.h"
 #include "pickle.h"
 #include "zip.h"
 
 #define PREFIX "wav2vec2."
-
-static char *scratch;
-static guint n_dirs;
-
-static char *
-new_dir (void)
-{
-  return g_strdup_printf ("%s/b%04u", scratch, n_dirs++);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) &&
-      !g_file_test (path, G_FILE_TEST_IS_SYMLINK)) {
-    g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
 
 static TinyModel *
 tiny (TinyDtype dtype)
@@ -74,7 +47,7 @@ tiny (TinyDtype dtype)
 static char *
 write_bin_dir (const TinyModel *m, const GByteArray *bin)
 {
-  char *dir = new_dir ();
+  char *dir = test_new_dir ();
   g_autofree char *st = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *path = g_build_filename (dir, "pytorch_model.bin", NULL);
   g_autoptr (GError) error = NULL;
@@ -102,7 +75,7 @@ load_dir (const char *dir)
 static W2veeModel *
 load_safetensors (const TinyModel *m)
 {
-  g_autofree char *dir = new_dir ();
+  g_autofree char *dir = test_new_dir ();
 
   g_assert_true (tiny_model_write (m, dir, NULL));
   return load_dir (dir);
@@ -1664,73 +1637,26 @@ compare_dirs (const char *a, const char *b)
   return 0;
 }
 
-/* --group=NAME registers only the tests under /pytorch/NAME (meson runs the groups
- * in parallel; GTest's -p does not descend into nested suites). */
-static const char *group;
-
-static gboolean
-in_group (const char *path)
-{
-  g_autofree char *prefix = NULL;
-
-  if (group == NULL)
-    return TRUE;
-  prefix = g_strdup_printf ("/pytorch/%s/", group);
-  return g_str_has_prefix (path, prefix);
-}
-
-static void
-add (const char *path, GTestFunc func)
-{
-  if (in_group (path))
-    g_test_add_func (path, func);
-}
-
-static void
-add_data (const char *path, gconstpointer data, GTestDataFunc func)
-{
-  if (in_group (path))
-    g_test_add_data_func (path, data, func);
-}
-
 int
 main (int argc, char **argv)
 {
-  g_autofree char *cwd = g_get_current_dir ();
-  g_autofree char *tmpl = g_build_filename (cwd, "pytorch-test-XXXXXX", NULL);
-  int ret, kept = 1;
-
   if (argc == 3 && strcmp (argv[1], "--write-fixtures") == 0)
     return write_fixtures (argv[2]);
   if (argc == 4 && strcmp (argv[1], "--compare") == 0)
     return compare_dirs (argv[2], argv[3]);
-  for (int i = 1; i < argc; i++) {
-    if (g_str_has_prefix (argv[i], "--group="))
-      group = argv[i] + strlen ("--group=");
-    else
-      argv[kept++] = argv[i];
-  }
-  argc = kept;
-  argv[argc] = NULL;
-
-  g_test_init (&argc, &argv, NULL);
-  scratch = g_mkdtemp (tmpl);
-  g_assert_nonnull (scratch);
+  test_support_init (&argc, &argv, "pytorch");
 
   for (guint i = 0; i < G_N_ELEMENTS (valid_cases); i++)
-    add_data (valid_cases[i].path, &valid_cases[i], test_valid);
-  add ("/pytorch/valid/policy", test_policy);
-  add ("/pytorch/valid/names", test_names);
-  add ("/pytorch/valid/pickle-forms", test_pickle_forms);
+    test_add_data (valid_cases[i].path, &valid_cases[i], test_valid);
+  test_add ("/pytorch/valid/policy", test_policy);
+  test_add ("/pytorch/valid/names", test_names);
+  test_add ("/pytorch/valid/pickle-forms", test_pickle_forms);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
-    add_data (bad_cases[i].path, &bad_cases[i], test_bad_case);
-  add ("/pytorch/bad/limits/objects", test_value_limit);
-  add ("/pytorch/truncate/file-every-byte", test_truncate_file);
-  add ("/pytorch/truncate/pickle-every-byte", test_truncate_pickle);
-  add ("/pytorch/parsers/crc32", test_crc32_known);
+    test_add_data (bad_cases[i].path, &bad_cases[i], test_bad_case);
+  test_add ("/pytorch/bad/limits/objects", test_value_limit);
+  test_add ("/pytorch/truncate/file-every-byte", test_truncate_file);
+  test_add ("/pytorch/truncate/pickle-every-byte", test_truncate_pickle);
+  test_add ("/pytorch/parsers/crc32", test_crc32_known);
 
-  ret = g_test_run ();
-  if (g_getenv ("W2VEE_KEEP_TEST_DIRS") == NULL)
-    remove_tree (scratch);
-  return ret;
+  return test_support_run ();
 }
