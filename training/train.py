@@ -235,6 +235,9 @@ def main():
     ap.add_argument("--mask-prob", type=float, default=0.12,
                     help="fraction of frames time-masked (see --clean-until-loss)")
     ap.add_argument("--no-augment", action="store_true", help="no speed/reverb/noise")
+    ap.add_argument("--p-speed", type=float, default=0.7, help="share of utterances speed-perturbed")
+    ap.add_argument("--p-reverb", type=float, default=0.3, help="share given simulated reverberation")
+    ap.add_argument("--p-noise", type=float, default=0.6, help="share given noise at 5-35 dB SNR")
     ap.add_argument("--clean-until-loss", type=float, default=2.2,
                     help="no augmentation and no time masking until the deepest exit's "
                          "mean loss over 50 steps first falls below this (the run has left "
@@ -407,7 +410,8 @@ def main():
             log(f"augmentation and time masking on from step {state['step']}")
         x, lens = train.batch(idx)
         if not args.no_augment and state.get("augmenting"):
-            x, lens = audio.augment_batch(x, lens, gen, dgen)
+            x, lens = audio.augment_batch(x, lens, gen, dgen, p_speed=args.p_speed,
+                                          p_reverb=args.p_reverb, p_noise=args.p_noise)
         x = audio.normalize_batch(x, lens)
         frames = M.frames_for(lens, conv)
         tmask = None
