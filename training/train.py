@@ -292,6 +292,9 @@ def main():
         init_net, init_vocab = X.load_hf_dir(args.init)
         if list(init_vocab) != list(vocab):
             raise SystemExit(f"train: {args.init}: vocabulary differs from the default one")
+        if init_net.exit_layers != exit_layers:
+            raise SystemExit(f"train: {args.init} has exits after layers {init_net.exit_layers}, "
+                             f"preset {args.preset} {exit_layers}")
         try:
             net.load_state_dict(init_net.state_dict(), strict=True)
         except RuntimeError as e:

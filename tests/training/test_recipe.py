@@ -9,7 +9,7 @@
    dev and test CER/WER for every exit.
 3. --resume continues from that checkpoint (same step counter, further steps).
 4. --init starts a new run from the export; a preset that does not match the export's
-   architecture is refused with a message.
+   architecture or exits is refused with a message.
 5. The export loads in the C engine: training/test_export_parity.py (libw2vee's logits
    against torchaudio's on the exported weights, every exit) and `w2vee transcribe`.
 
@@ -182,7 +182,11 @@ def test_init(work, corpus, export):
     bad = python("train.py", "--corpus", corpus, "--run", os.path.join(work, "run-bad"),
                  *TINY, "--dim", "48", "--max-minutes", "0.2", "--init", export, expect=1)
     check("does not match preset" in bad.stderr, f"mismatch message: {bad.stderr[-500:]}")
-    print("init: starts from the export; a different architecture is refused")
+    bad = python("train.py", "--corpus", corpus, "--run", os.path.join(work, "run-bad"),
+                 *TINY, "--exits", "1", "--max-minutes", "0.2", "--init", export, expect=1)
+    check("has exits after layers [1, 2], preset cpu [2]" in bad.stderr,
+          f"exit mismatch message: {bad.stderr[-500:]}")
+    print("init: starts from the export; a different architecture or exit count is refused")
 
 
 def test_engine(work, export, w2vee, test_parity):
