@@ -50,7 +50,6 @@ struct _W2veeSession {
   gsize block_rows[W2VEE_MAX_CONV_LAYERS];
   gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
   /* (C_out, C_in) W[:,0,:] + W[:,2,:] of each kernel-3 stride-2 conv layer, else NULL */
-  float *conv_w02[W2VEE_MAX_CONV_LAYERS];
 
   Scratch *scratch;        /* (n_threads) */
   float *x;                /* (max_samples) normalised input */
@@ -101,13 +100,6 @@ conv_ranges (const W2veeModel *m, gsize a, gsize b, gsize *start, gsize *end)
   }
 }
 
-/* Conv layer @l (> 0) runs as Winograd F(2,2) (w2vee_conv1d_k3s2): kernel 3, stride 2. */
-static gboolean
-uses_winograd (const W2veeConfig *cfg, gsize l)
-{
-  return l > 0 && cfg->conv_kernel[l] == 3 && cfg->conv_stride[l] == 2;
-}
-
 /* Adds @bytes of @count elements to *@total, failing on overflow. */
 static gboolean
 add_bytes (guint64 *total, guint64 count, guint64 elem)
@@ -135,7 +127,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   W2veeSessionParams defaults = w2vee_session_default_params ();
   W2veeSession *s;
   gsize T, D, Dff, Cg, K0, conv_max = 0, l, B, dup;
-  gsize wino_in = 0, wino_out = 0, w02_total = 0;
+  gsize wino_in = 0, wino_out = 0;
   gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
   guint64 total = 0, scratch = 0;
   guint n_threads, i;
@@ -157,10 +149,9 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   conv_ranges (model, 0, B, start, end);
   for (l = 0; l < cfg->n_conv; l++) {
     conv_max = MAX (conv_max, (end[l] - start[l]) * cfg->conv_dim[l]);
-    if (l > 0 && uses_winograd (cfg, l)) {
+    if (model->conv[l].w02 != NULL) {
       wino_in = MAX (wino_in, (end[l] - start[l]) / 2 * cfg->conv_dim[l - 1]);
       wino_out = MAX (wino_out, (end[l] - start[l]) / 2 * cfg->conv_dim[l]);
-      w02_total += cfg->conv_dim[l] * cfg->conv_dim[l - 1];
     }
   }
 
@@ -168,7 +159,6 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   ok &= add_bytes (&scratch, conv_max, 8);
   ok &= add_bytes (&scratch, wino_in, 8);
   ok &= add_bytes (&scratch, wino_out, 4);
-  ok &= add_bytes (&total, w02_total, 4);
   ok &= add_bytes (&scratch, end[0] - start[0], 4 * K0);
   ok &= add_bytes (&scratch, T, 4 * T);
   ok &= add_bytes (&scratch, T + cfg->pos_kernel, 4 * D * 2);
@@ -210,18 +200,6 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
     s->scratch[i].wino_m2 = alloc_floats (s, wino_out);
     s->scratch[i].scores = alloc_floats (s, T * T);
     s->scratch[i].pos_dup = alloc_floats (s, dup);
-  }
-  for (l = 1; l < cfg->n_conv; l++) {
-    const W2veeConvLayer *c = &model->conv[l];
-    gsize o, k;
-
-    if (!uses_winograd (cfg, l))
-      continue;
-    s->conv_w02[l] = alloc_floats (s, c->c_out * c->c_in);
-    for (o = 0; o < c->c_out; o++)
-      for (k = 0; k < c->c_in; k++)
-        s->conv_w02[l][o * c->c_in + k] = c->w[(o * 3 + 0) * c->c_in + k]
-            + c->w[(o * 3 + 2) * c->c_in + k];
   }
   s->x = alloc_floats (s, params->max_samples);
   s->gn_moments = g_new0 (double, K0 * (K0 + 1));
@@ -265,8 +243,6 @@ w2vee_session_free (W2veeSession *s)
     g_aligned_free (s->scratch[i].pos_dup);
   }
   g_free (s->scratch);
-  for (i = 0; i < W2VEE_MAX_CONV_LAYERS; i++)
-    g_aligned_free (s->conv_w02[i]);
   g_aligned_free (s->x);
   g_free (s->gn_moments);
   g_aligned_free (s->gn_scale);
@@ -530,8 +506,8 @@ conv_block (W2veeSession *s, Scratch *sc, gsize a, gsize b)
 
     if (l == 0)
       conv_first_layer (s, sc, start[0], rows, out);
-    else if (s->conv_w02[l])
-      w2vee_conv1d_k3s2 (in, c->c_in, c->w, s->conv_w02[l], c->c_out, out, rows,
+    else if (c->w02 != NULL)
+      w2vee_conv1d_k3s2 (in, c->c_in, c->w, c->w02, c->c_out, out, rows,
           sc->wino_d1, sc->wino_d3, sc->wino_m2);
     else
       w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);

@@ -384,6 +384,21 @@ conv_weight (Loader *ld, const char *name, gsize c_out, gsize c_in, gsize k,
   return out;
 }
 
+/* w[:,0,:] + w[:,2,:] of a kernel-3 layer, (C_out, C_in): the weight Winograd F(2,2)
+ * applies to the even taps' shared product. */
+static const float *
+winograd_w02 (Loader *ld, const W2veeConvLayer *l)
+{
+  float *w02 = g_new (float, l->c_out * l->c_in);
+
+  for (gsize o = 0; o < l->c_out; o++)
+    for (gsize k = 0; k < l->c_in; k++)
+      w02[o * l->c_in + k] = l->w[(o * 3 + 0) * l->c_in + k]
+          + l->w[(o * 3 + 2) * l->c_in + k];
+  keep (ld, w02, l->c_out * l->c_in);
+  return w02;
+}
+
 static gboolean
 load_conv_layers (Loader *ld, GError **error)
 {
@@ -404,6 +419,8 @@ load_conv_layers (Loader *ld, GError **error)
     l->w = conv_weight (ld, wn, l->c_out, l->c_in, l->kernel, error);
     if (l->w == NULL)
       return FALSE;
+    if (i > 0 && l->kernel == 3 && l->stride == 2)
+      l->w02 = winograd_w02 (ld, l);
     if (c->conv_bias && (l->b = weight (ld, bn, 1, &l->c_out, error)) == NULL)
       return FALSE;
     if ((c->conv_norm == W2VEE_CONV_NORM_LAYER || i == 0) &&

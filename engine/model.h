@@ -55,6 +55,9 @@ typedef struct {
   const float *b;      /* (C_out) conv_layers.{i}.conv.bias, or NULL without conv_bias */
   const float *norm_w; /* (C_out) conv_layers.{i}.layer_norm.weight, or NULL (group norm: layer 0 only) */
   const float *norm_b; /* (C_out) conv_layers.{i}.layer_norm.bias, or NULL */
+  /* (C_out, C_in) w[:,0,:] + w[:,2,:], made at load for the layers after the first with
+   * kernel 3 and stride 2, which run as Winograd F(2,2) (w2vee_conv1d_k3s2); else NULL */
+  const float *w02;
   gsize c_in, c_out, kernel, stride;
 } W2veeConvLayer;
 

@@ -141,7 +141,7 @@ guint w2vee_model_receptive_field (const W2veeModel *model);
 gsize w2vee_model_n_frames (const W2veeModel *model, gsize n_samples);
 /** Floating-point operations (multiply-add = 2) to run @n_samples up to @exit, in GFLOP. */
 double w2vee_model_gflop (const W2veeModel *model, guint exit, gsize n_samples);
-/** Bytes of F32 weights the model holds (mapped or converted). */
+/** Bytes of F32 weights the model holds (mapped, converted, or prepared at load). */
 gsize w2vee_model_weight_bytes (const W2veeModel *model);
 /** The directory the model was loaded from. */
 const char *w2vee_model_path (const W2veeModel *model);
