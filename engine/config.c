@@ -110,10 +110,9 @@ get_bool (const Doc *doc, const char *key, gboolean def, gboolean *out,
 {
   JsonNode *node = json_object_get_member (doc->obj, key);
 
-  if (node == NULL) {
-    *out = def;
+  *out = def;
+  if (node == NULL)
     return TRUE;
-  }
   if (!is_type (node, G_TYPE_BOOLEAN))
     return wrong_type (doc, key, "true or false", node, error);
   *out = json_node_get_boolean (node);

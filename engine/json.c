@@ -239,6 +239,7 @@ read_hex4 (W2veeJsonReader *r, gunichar *out, GError **error)
 {
   gunichar v = 0;
 
+  *out = 0;
   for (int i = 0; i < 4; i++) {
     int h = r->pos < r->len ? hex_value (r->data[r->pos]) : -1;
 

@@ -294,6 +294,7 @@ push (Machine *m, Value *v)
 static gboolean
 pop (Machine *m, Value **out)
 {
+  *out = NULL;
   if (m->stack->len <= fence (m))
     return fail (m, W2VEE_ERROR_PICKLE, "stack underflow");
   *out = g_ptr_array_steal_index (m->stack, m->stack->len - 1);
@@ -303,6 +304,7 @@ pop (Machine *m, Value **out)
 static gboolean
 peek (Machine *m, Value **out)
 {
+  *out = NULL;
   if (m->stack->len <= fence (m))
     return fail (m, W2VEE_ERROR_PICKLE, "stack underflow");
   *out = m->stack->pdata[m->stack->len - 1];
