@@ -5,23 +5,23 @@
 #include <string.h>
 
 #include "json.h"
+#include "tensors.h"
 #include "w2vee/w2vee.h"
 
 typedef struct {
-  W2veeTensorInfo info; /* first member: a W2veeTensorInfo * is an Entry * */
+  W2veeTensorInfo info; /* name, dtype, n_dims; the rest once validated */
   gsize dims_at;        /* index of shape[0] in st->dims */
-  guint64 end;          /* data_offsets[1] */
+  guint64 begin, end;   /* data_offsets */
   gsize header_pos;     /* offset of the name in the header, for messages */
 } Entry;
 
-struct _W2veeSafetensors {
-  char *path;
-  GMappedFile *mapped;  /* NULL for w2vee_safetensors_parse() */
+/* The header while it is parsed and validated. */
+typedef struct {
+  const char *path;
   GStringChunk *names;
   GArray *entries;      /* Entry, sorted by data offsets once validated */
   GArray *dims;         /* gsize, all shapes */
-  GHashTable *by_name;  /* name (in names) -> index + 1 */
-};
+} Header;
 
 static const struct {
   const char *name;
@@ -176,20 +176,6 @@ w2vee_check_not_placeholder (const guint8 *data, gsize len, const char *path,
   return TRUE;
 }
 
-void
-w2vee_safetensors_free (W2veeSafetensors *st)
-{
-  if (st == NULL)
-    return;
-  g_free (st->path);
-  g_clear_pointer (&st->mapped, g_mapped_file_unref);
-  g_clear_pointer (&st->names, g_string_chunk_free);
-  g_clear_pointer (&st->entries, g_array_unref);
-  g_clear_pointer (&st->dims, g_array_unref);
-  g_clear_pointer (&st->by_name, g_hash_table_unref);
-  g_free (st);
-}
-
 static gboolean
 parse_dtype (W2veeJsonReader *r, W2veeDtype *out, GError **error)
 {
@@ -314,7 +300,7 @@ parse_metadata (W2veeJsonReader *r, GError **error)
 /* One header member that is not "__metadata__": {"dtype", "shape", "data_offsets"}.
  * Other keys are ignored, as the reference does, but must still be unique. */
 static gboolean
-parse_entry (W2veeSafetensors *st, W2veeJsonReader *r, Entry *e, GError **error)
+parse_entry (Header *st, W2veeJsonReader *r, Entry *e, GError **error)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, NULL);
@@ -356,7 +342,7 @@ parse_entry (W2veeSafetensors *st, W2veeJsonReader *r, Entry *e, GError **error)
             "\"data_offsets\" must be [begin, end]");
         return FALSE;
       }
-      e->info.begin = g_array_index (offsets, gsize, 0);
+      e->begin = g_array_index (offsets, gsize, 0);
       e->end = g_array_index (offsets, gsize, 1);
       have_offsets = TRUE;
     } else {
@@ -374,7 +360,7 @@ parse_entry (W2veeSafetensors *st, W2veeJsonReader *r, Entry *e, GError **error)
 }
 
 static gboolean
-parse_header (W2veeSafetensors *st, const char *header, gsize len, GError **error)
+parse_header (Header *st, const char *header, gsize len, GError **error)
 {
   g_autofree char *label = g_strdup_printf ("%s (JSON header)", st->path);
   g_autofree char *context = NULL;
@@ -434,7 +420,7 @@ parse_header (W2veeSafetensors *st, const char *header, gsize len, GError **erro
 
 /* NULL for a scalar: the dims array may be empty, and NULL + 0 is undefined. */
 static const gsize *
-entry_shape (const W2veeSafetensors *st, const Entry *e)
+entry_shape (const Header *st, const Entry *e)
 {
   return e->info.n_dims == 0 ? NULL : &g_array_index (st->dims, gsize, e->dims_at);
 }
@@ -444,8 +430,8 @@ compare_offsets (gconstpointer a, gconstpointer b)
 {
   const Entry *x = a, *y = b;
 
-  if (x->info.begin != y->info.begin)
-    return x->info.begin < y->info.begin ? -1 : 1;
+  if (x->begin != y->begin)
+    return x->begin < y->begin ? -1 : 1;
   if (x->end != y->end)
     return x->end < y->end ? -1 : 1;
   return 0;
@@ -454,7 +440,7 @@ compare_offsets (gconstpointer a, gconstpointer b)
 /* As Metadata::validate of the reference: sorted by offsets, the tensors tile the
  * data section from 0, and each size matches its shape and dtype. */
 static gboolean
-validate_layout (W2veeSafetensors *st, guint64 data_len, GError **error)
+validate_layout (Header *st, guint64 data_len, GError **error)
 {
   guint64 start = 0;
   const char *prev = NULL;
@@ -463,7 +449,7 @@ validate_layout (W2veeSafetensors *st, guint64 data_len, GError **error)
   for (guint i = 0; i < st->entries->len; i++) {
     Entry *e = &g_array_index (st->entries, Entry, i);
     const gsize *shape = entry_shape (st, e);
-    guint64 begin = e->info.begin, numel = 1, bits, bytes;
+    guint64 begin = e->begin, numel = 1, bits, bytes;
 
     if (e->end < begin) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TENSOR_LAYOUT,
@@ -541,11 +527,15 @@ validate_layout (W2veeSafetensors *st, guint64 data_len, GError **error)
   return TRUE;
 }
 
-W2veeSafetensors *
-w2vee_safetensors_parse (const guint8 *data, gsize len, const char *path,
+W2veeTensorTable *
+w2vee_tensor_table_parse_safetensors (const guint8 *data, gsize len, const char *path,
     GError **error)
 {
-  g_autoptr (W2veeSafetensors) st = NULL;
+  g_autoptr (GStringChunk) names = NULL;
+  g_autoptr (GArray) entries = NULL;
+  g_autoptr (GArray) dims = NULL;
+  g_autoptr (W2veeTensorTable) table = NULL;
+  Header header;
   guint64 n, stop;
   const guint8 *base;
 
@@ -580,27 +570,27 @@ w2vee_safetensors_parse (const guint8 *data, gsize len, const char *path,
     return NULL;
   }
 
-  st = g_new0 (W2veeSafetensors, 1);
-  st->path = g_strdup (path);
-  st->names = g_string_chunk_new (4096);
-  st->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
-  st->dims = g_array_new (FALSE, FALSE, sizeof (gsize));
-  st->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  if (!parse_header (st, (const char *) data + 8, (gsize) n, error))
+  names = g_string_chunk_new (4096);
+  entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+  dims = g_array_new (FALSE, FALSE, sizeof (gsize));
+  header = (Header) { path, names, entries, dims };
+  if (!parse_header (&header, (const char *) data + 8, (gsize) n, error))
     return NULL;
-  if (!validate_layout (st, len - stop, error))
+  if (!validate_layout (&header, len - stop, error))
     return NULL;
 
+  /* In the order of their data. */
   base = data + stop;
-  for (guint i = 0; i < st->entries->len; i++) {
-    Entry *e = &g_array_index (st->entries, Entry, i);
+  table = w2vee_tensor_table_new (path);
+  for (guint i = 0; i < entries->len; i++) {
+    const Entry *e = &g_array_index (entries, Entry, i);
 
-    e->info.shape = entry_shape (st, e);
-    e->info.n_bytes = (gsize) (e->end - e->info.begin);
-    e->info.data = base + e->info.begin;
-    g_hash_table_insert (st->by_name, (gpointer) e->info.name, GUINT_TO_POINTER (i + 1));
+    if (!w2vee_tensor_table_add (table, e->info.name, e->info.dtype, e->info.n_dims,
+            entry_shape (&header, e), base + e->begin, (gsize) (e->end - e->begin),
+            error))
+      return NULL;
   }
-  return g_steal_pointer (&st);
+  return g_steal_pointer (&table);
 }
 
 GMappedFile *
@@ -626,66 +616,4 @@ w2vee_map_file (const char *path, GError **error)
           map_error->message);
   }
   return mapped;
-}
-
-W2veeSafetensors *
-w2vee_safetensors_open (const char *path, GError **error)
-{
-  GMappedFile *mapped;
-  W2veeSafetensors *st;
-
-  g_return_val_if_fail (path != NULL, NULL);
-
-  mapped = w2vee_map_file (path, error);
-  if (mapped == NULL)
-    return NULL;
-  st = w2vee_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (mapped),
-      g_mapped_file_get_length (mapped), path, error);
-  if (st == NULL) {
-    g_mapped_file_unref (mapped);
-    return NULL;
-  }
-  st->mapped = mapped;
-  return st;
-}
-
-GMappedFile *
-w2vee_safetensors_get_mapped (const W2veeSafetensors *st)
-{
-  return st->mapped;
-}
-
-const char *
-w2vee_safetensors_get_path (const W2veeSafetensors *st)
-{
-  return st->path;
-}
-
-guint
-w2vee_safetensors_n_tensors (const W2veeSafetensors *st)
-{
-  return st->entries->len;
-}
-
-const W2veeTensorInfo *
-w2vee_safetensors_tensor (const W2veeSafetensors *st, guint i)
-{
-  g_return_val_if_fail (i < st->entries->len, NULL);
-  return &g_array_index (st->entries, Entry, i).info;
-}
-
-const W2veeTensorInfo *
-w2vee_safetensors_lookup (const W2veeSafetensors *st, const char *name)
-{
-  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (st->by_name, name));
-
-  return i == 0 ? NULL : &g_array_index (st->entries, Entry, i - 1).info;
-}
-
-guint
-w2vee_safetensors_index_of (const W2veeSafetensors *st, const W2veeTensorInfo *info)
-{
-  const Entry *e = (const Entry *) info;
-
-  return (guint) (e - &g_array_index (st->entries, Entry, 0));
 }

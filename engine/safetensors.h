@@ -1,5 +1,7 @@
-/* Reading model.safetensors: validation exactly as the reference implementation
+/* model.safetensors: validation exactly as the reference implementation
  * (huggingface/safetensors, Metadata::validate) does it, plus a strict JSON header.
+ * The reader is w2vee_tensor_table_parse_safetensors() (tensors.h); this header has
+ * the types and helpers both weight formats share.
  *
  * File layout: u64 little-endian N, N bytes of UTF-8 JSON header, then the tensor
  * data. The header maps each tensor name to {"dtype", "shape", "data_offsets":
@@ -58,37 +60,12 @@ typedef struct {
   const gsize *shape;   /* (n_dims) */
   gsize n_elements;     /* product of shape */
   const guint8 *data;   /* (n_bytes) inside the file; any alignment */
-  gsize n_bytes;        /* end - begin */
-  gsize begin;          /* data_offsets[0], relative to the data section */
+  gsize n_bytes;        /* numel * dtype size */
 } W2veeTensorInfo;
-
-typedef struct _W2veeSafetensors W2veeSafetensors;
 
 /* Maps @path read-only: W2VEE_ERROR_NOT_FOUND when it does not exist,
  * W2VEE_ERROR_IO when it is not a regular file or cannot be mapped. */
 GMappedFile *w2vee_map_file (const char *path, GError **error);
-
-/* Maps @path (no copy) and validates it. */
-W2veeSafetensors *w2vee_safetensors_open (const char *path, GError **error);
-/* Validates a file already in memory; @data must outlive the result. @path is only
- * used in messages. */
-W2veeSafetensors *w2vee_safetensors_parse (const guint8 *data, gsize len,
-    const char *path, GError **error);
-void w2vee_safetensors_free (W2veeSafetensors *st);
-
-/* The mapping of a file opened with w2vee_safetensors_open(), else NULL. */
-GMappedFile *w2vee_safetensors_get_mapped (const W2veeSafetensors *st);
-const char *w2vee_safetensors_get_path (const W2veeSafetensors *st);
-
-guint w2vee_safetensors_n_tensors (const W2veeSafetensors *st);
-/* Tensor @i in the order of their data (by begin offset). */
-const W2veeTensorInfo *w2vee_safetensors_tensor (const W2veeSafetensors *st, guint i);
-/* NULL when there is no tensor called @name. */
-const W2veeTensorInfo *w2vee_safetensors_lookup (const W2veeSafetensors *st,
-    const char *name);
-/* Index of a tensor returned by the two functions above. */
-guint w2vee_safetensors_index_of (const W2veeSafetensors *st,
-    const W2veeTensorInfo *info);
 
 const char *w2vee_dtype_name (W2veeDtype dtype);
 /* Bits of one element (4 for F4, 6 for F6_*). */
@@ -103,8 +80,6 @@ void w2vee_convert_to_f32 (W2veeDtype dtype, const guint8 *src, gsize n, float *
  * @error set when @data is one of them. */
 gboolean w2vee_check_not_placeholder (const guint8 *data, gsize len, const char *path,
     GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSafetensors, w2vee_safetensors_free)
 
 G_END_DECLS
 

@@ -99,25 +99,6 @@ w2vee_tensor_table_add (W2veeTensorTable *table, const char *name, W2veeDtype dt
   return TRUE;
 }
 
-W2veeTensorTable *
-w2vee_tensor_table_from_safetensors (const W2veeSafetensors *st, GError **error)
-{
-  g_autoptr (W2veeTensorTable) table =
-      w2vee_tensor_table_new (w2vee_safetensors_get_path (st));
-
-  /* Validated already (names unique, sizes consistent): this cannot fail but for the
-   * bounds on the number of tensors. */
-  for (guint i = 0; i < w2vee_safetensors_n_tensors (st); i++) {
-    const W2veeTensorInfo *t = w2vee_safetensors_tensor (st, i);
-
-    if (!w2vee_tensor_table_add (table, t->name, t->dtype, t->n_dims, t->shape,
-            t->data, t->n_bytes, error))
-      return NULL;
-    ((Entry *) table->entries->pdata[i])->info.begin = t->begin;
-  }
-  return g_steal_pointer (&table);
-}
-
 /* ------------------------------------------------------------------------- */
 /* pytorch_model.bin                                                         */
 /* ------------------------------------------------------------------------- */
@@ -196,15 +177,10 @@ w2vee_tensor_table_open (const char *path, W2veeWeightsFormat format, GError **e
   len = g_mapped_file_get_length (mapped);
   if (data == NULL)
     data = (const guint8 *) ""; /* an empty file maps to NULL */
-  if (format == W2VEE_WEIGHTS_SAFETENSORS) {
-    g_autoptr (W2veeSafetensors) st = w2vee_safetensors_parse (data, len, path, error);
-
-    if (st == NULL)
-      return NULL;
-    table = w2vee_tensor_table_from_safetensors (st, error);
-  } else {
+  if (format == W2VEE_WEIGHTS_SAFETENSORS)
+    table = w2vee_tensor_table_parse_safetensors (data, len, path, error);
+  else
     table = w2vee_tensor_table_parse_pytorch (data, len, path, error);
-  }
   if (table == NULL)
     return NULL;
   table->mapped = g_steal_pointer (&mapped);

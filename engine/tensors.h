@@ -2,7 +2,7 @@
  * file format. Each tensor is {name, dtype, shape, bytes inside the mapped file};
  * both readers fill one:
  *
- *   model.safetensors   w2vee_tensor_table_from_safetensors() (safetensors.h validates)
+ *   model.safetensors   w2vee_tensor_table_parse_safetensors() (safetensors.c)
  *   pytorch_model.bin   w2vee_tensor_table_parse_pytorch(): zip.h, then pickle.h
  *
  * so that every name, shape and dtype check, and the F16/BF16 conversion, run on one
@@ -39,10 +39,12 @@ gboolean w2vee_tensor_table_add (W2veeTensorTable *table, const char *name,
     W2veeDtype dtype, guint n_dims, const gsize *shape, const guint8 *data,
     gsize n_bytes, GError **error);
 
-/* The tensors of a validated safetensors file, in its order (@st must outlive the
- * result: names and shapes are copied, data is not). */
-W2veeTensorTable *w2vee_tensor_table_from_safetensors (const W2veeSafetensors *st,
-    GError **error);
+/* The tensors of a model.safetensors file in memory (@data must outlive the result),
+ * validated as safetensors.h describes, in the order of their data. Errors:
+ * HEADER_LENGTH, HEADER_JSON, DTYPE, DUPLICATE, TENSOR_LAYOUT, TENSOR_SIZE,
+ * LFS_POINTER and HTML. */
+W2veeTensorTable *w2vee_tensor_table_parse_safetensors (const guint8 *data, gsize len,
+    const char *path, GError **error);
 
 /* The state dict of a torch.save checkpoint in memory (@data must outlive the
  * result), in the pickle's order. Errors: W2VEE_ERROR_ZIP (container),

@@ -1,9 +1,10 @@
-/* libFuzzer target: model.safetensors validation (w2vee_safetensors_parse) and the
- * F32/F16/BF16 conversion of every tensor it accepts. */
+/* libFuzzer target: model.safetensors validation (w2vee_tensor_table_parse_safetensors)
+ * and the F32/F16/BF16 conversion of every tensor it accepts. */
 #include <stdint.h>
 #include <string.h>
 
 #include "safetensors.h"
+#include "tensors.h"
 #include "w2vee/w2vee.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -12,11 +13,12 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   GError *error = NULL;
-  W2veeSafetensors *st = w2vee_safetensors_parse (data, size, "fuzz.safetensors",
-      &error);
-  gsize total = 0;
+  W2veeTensorTable *table = w2vee_tensor_table_parse_safetensors (data, size,
+      "fuzz.safetensors", &error);
+  const guint8 *next = NULL;
+  guint n;
 
-  if (st == NULL) {
+  if (table == NULL) {
     /* Every failure is a W2VEE_ERROR with a message naming the file. */
     if (error == NULL || error->domain != W2VEE_ERROR ||
         !g_str_has_prefix (error->message, "fuzz.safetensors"))
@@ -24,15 +26,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_error_free (error);
     return 0;
   }
-  for (guint i = 0; i < w2vee_safetensors_n_tensors (st); i++) {
-    const W2veeTensorInfo *t = w2vee_safetensors_tensor (st, i);
+  n = w2vee_tensor_table_n_tensors (table);
+  for (guint i = 0; i < n; i++) {
+    const W2veeTensorInfo *t = w2vee_tensor_table_tensor (table, i);
 
     /* The tensors tile the data section, in order, inside the input. */
     if (t->data < data || t->data + t->n_bytes > data + size ||
-        w2vee_safetensors_lookup (st, t->name) != t ||
-        w2vee_safetensors_index_of (st, t) != i)
+        (next != NULL && t->data != next) ||
+        w2vee_tensor_table_lookup (table, t->name) != t ||
+        w2vee_tensor_table_index_of (table, t) != i)
       __builtin_trap ();
-    total += t->n_bytes;
+    next = t->data + t->n_bytes;
     if (t->dtype == W2VEE_DTYPE_F32 || t->dtype == W2VEE_DTYPE_F16 ||
         t->dtype == W2VEE_DTYPE_BF16) {
       float *out = g_new (float, MAX (t->n_elements, 1));
@@ -47,14 +51,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       (void) sink;
     }
   }
-  if (w2vee_safetensors_n_tensors (st) > 0) {
-    const W2veeTensorInfo *last = w2vee_safetensors_tensor (st,
-        w2vee_safetensors_n_tensors (st) - 1);
-
-    if (last->data + last->n_bytes != data + size)
-      __builtin_trap ();
-  }
-  (void) total;
-  w2vee_safetensors_free (st);
+  if (n > 0 && next != data + size)
+    __builtin_trap ();
+  w2vee_tensor_table_free (table);
   return 0;
 }

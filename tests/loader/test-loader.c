@@ -17,6 +17,7 @@
 #include "json.h"
 #include "model.h"
 #include "safetensors.h"
+#include "tensors.h"
 #include "test-support.h"
 #include "tiny-model.h"
 
@@ -1499,21 +1500,22 @@ test_truncate_safetensors (void)
   TinyModel *m = default_model ();
   g_autoptr (GByteArray) file = tiny_model_safetensors (m);
   guint64 header = get_le64 (file);
-  g_autoptr (W2veeSafetensors) full = NULL;
+  g_autoptr (W2veeTensorTable) full = NULL;
   g_autoptr (GError) error = NULL;
 
-  full = w2vee_safetensors_parse (file->data, file->len, "full", &error);
+  full = w2vee_tensor_table_parse_safetensors (file->data, file->len, "full", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (w2vee_safetensors_n_tensors (full), ==, m->tensors->len);
+  g_assert_cmpuint (w2vee_tensor_table_n_tensors (full), ==, m->tensors->len);
   g_test_message ("%u bytes, header %" G_GUINT64_FORMAT, file->len, header);
 
   for (gsize len = 0; len < file->len; len++) {
     guint8 *copy = g_memdup2 (file->data, len);
-    W2veeSafetensors *st = w2vee_safetensors_parse (copy, len, "cut", &error);
+    W2veeTensorTable *table = w2vee_tensor_table_parse_safetensors (copy, len, "cut",
+        &error);
     W2veeError want = len < 8 + header ? W2VEE_ERROR_HEADER_LENGTH :
         W2VEE_ERROR_TENSOR_LAYOUT;
 
-    if (st != NULL)
+    if (table != NULL)
       g_error ("a file cut to %" G_GSIZE_FORMAT " bytes was accepted", len);
     g_assert_error (error, W2VEE_ERROR, (gint) want);
     g_clear_error (&error);
