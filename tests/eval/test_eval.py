@@ -35,11 +35,11 @@ MAX_PASS_SECONDS = 60
 
 # Bounds of the default model's deepest exit on these 30 utterances. Measured with
 # `w2vee eval` (and the same to 4 decimals with training/evaluate.py in PyTorch):
-#   exits 1..4  CER 0.2524 0.2259 0.2233 0.2240   WER 0.7303 0.6447 0.6743 0.6711
-# and on the whole test split (1000 utterances) CER 0.2347, WER 0.6764 at the deepest exit.
-# The bounds leave 0.056 of CER and 0.10 of WER for other BLAS or espeak-ng builds; the
-# model with 20 % noise added to every weight already scores CER 0.313 here, and a
-# broken loader or decoder scores far worse.
+#   exits 1..4  CER 0.2410 0.2120 0.2088 0.2151   WER 0.7204 0.6184 0.6283 0.6250
+# and on the whole test split (1000 utterances) CER 0.2213, WER 0.6497 at the deepest exit.
+# The bounds leave 0.065 of CER and 0.145 of WER for other BLAS or espeak-ng builds; the
+# previous default model (CER 0.224 here) with 20 % noise added to every weight already
+# scored CER 0.313, and a broken loader or decoder scores far worse.
 MAX_DEEPEST_CER = 0.28
 MAX_DEEPEST_WER = 0.77
 # A deeper exit may be a little worse than the one before it, not much.
