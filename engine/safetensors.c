@@ -9,7 +9,7 @@
 #include "w2vee/w2vee.h"
 
 typedef struct {
-  W2veeTensorInfo info; /* name, dtype, n_dims; the rest once validated */
+  W2veeTensorInfo info; /* name, dtype, n_dims; n_elements once validated */
   gsize dims_at;        /* index of shape[0] in st->dims */
   guint64 begin, end;   /* data_offsets */
   gsize header_pos;     /* offset of the name in the header, for messages */
