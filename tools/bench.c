@@ -315,10 +315,8 @@ w2vee_cmd_bench (int argc, char **argv)
     }
   }
   printf ("peak_rss_mb=%.1f\n", peak_rss_mb ());
-  if (fflush (stdout) != 0 || ferror (stdout)) {
-    fprintf (stderr, "w2vee " COMMAND ": cannot write to the standard output\n");
+  if (!w2vee_tool_flush_stdout (COMMAND))
     status = W2VEE_EXIT_RUNTIME;
-  }
 
 out:
   bench_clear (&self);

@@ -139,6 +139,15 @@ w2vee_tool_usage_error (const char *command, const char *format, ...)
   return W2VEE_EXIT_USAGE;
 }
 
+gboolean
+w2vee_tool_flush_stdout (const char *command)
+{
+  if (fflush (stdout) == 0 && !ferror (stdout))
+    return TRUE;
+  fprintf (stderr, "w2vee %s: cannot write to the standard output\n", command);
+  return FALSE;
+}
+
 double
 w2vee_tool_now_ms (void)
 {

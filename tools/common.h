@@ -97,6 +97,10 @@ float *w2vee_tool_decode_one_pass (const char *path, const char *who, gsize *n_s
 int w2vee_tool_parse_options (const char *command, GOptionContext *context, int *argc,
     char ***argv, gboolean with_args);
 
+/* Flushes stdout; on a write error prints "w2vee SUBCOMMAND: cannot write to the
+ * standard output" to stderr and returns FALSE. */
+gboolean w2vee_tool_flush_stdout (const char *command);
+
 /* Prints "w2vee SUBCOMMAND: MESSAGE" and a hint to stderr; returns W2VEE_EXIT_USAGE. */
 int w2vee_tool_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
 

@@ -406,10 +406,8 @@ w2vee_cmd_eval (int argc, char **argv)
     fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
     goto out;
   }
-  if (fflush (stdout) != 0 || ferror (stdout)) {
-    fprintf (stderr, "w2vee " COMMAND ": cannot write to the standard output\n");
+  if (!w2vee_tool_flush_stdout (COMMAND))
     goto out;
-  }
   status = W2VEE_EXIT_OK;
 
 out:

@@ -216,10 +216,8 @@ w2vee_cmd_fetch (int argc, char **argv)
     goto out;
   }
   printf ("%s\n", self.dir);
-  if (fflush (stdout) != 0 || ferror (stdout)) {
-    fprintf (stderr, "w2vee " COMMAND ": cannot write to the standard output\n");
+  if (!w2vee_tool_flush_stdout (COMMAND))
     status = W2VEE_EXIT_RUNTIME;
-  }
 
 out:
   g_clear_pointer (&self.loop, g_main_loop_unref);

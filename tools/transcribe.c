@@ -360,10 +360,8 @@ w2vee_cmd_transcribe (int argc, char **argv)
     if (!transcribe_file (&self, self.files[i], n_files > 1))
       status = W2VEE_EXIT_RUNTIME;
   }
-  if (ferror (stdout)) {
-    fprintf (stderr, "w2vee " COMMAND ": cannot write to the standard output\n");
+  if (!w2vee_tool_flush_stdout (COMMAND))
     status = W2VEE_EXIT_RUNTIME;
-  }
 
 out:
   transcribe_clear (&self);
