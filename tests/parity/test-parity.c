@@ -25,6 +25,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "read-f32.h"
 #include "w2vee/w2vee.h"
 
 #define REL_TOL 1e-3
@@ -67,31 +68,6 @@ reference_free (Reference *ref)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reference, reference_free)
-
-/* Reads @path as exactly @n little-endian float32 values. */
-static float *
-read_f32 (const char *path, gsize n, GError **error)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  if (!g_file_get_contents (path, &data, &len, error))
-    return NULL;
-  if (len != n * sizeof (float)) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-        "%s: %" G_GSIZE_FORMAT " bytes, expected %" G_GSIZE_FORMAT " float32",
-        path, len, n);
-    return NULL;
-  }
-  float *out = g_new (float, n);
-  for (gsize i = 0; i < n; i++) {
-    guint32 u;
-    memcpy (&u, data + 4 * i, 4);
-    u = GUINT32_FROM_LE (u);
-    memcpy (&out[i], &u, 4);
-  }
-  return out;
-}
 
 static gboolean
 get_uint (JsonObject *obj, const char *key, gsize *out, const char *file, GError **error)
