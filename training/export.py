@@ -18,17 +18,14 @@ wav2vec2 from the *exported* weights, for the C engine parity test.
 import argparse
 import json
 import os
-import struct
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model as M  # noqa: E402
 
 SIZE_LIMIT = 20 * 1000 * 1000
-_NP = {"F32": np.float32, "F16": np.float16}
 
 
 def choose_dtype(net, dtype):
@@ -54,22 +51,6 @@ def export_model(net, outdir, dtype="auto", vocab=None, model_card=None):
         os.replace(os.path.join(tmp, name), os.path.join(outdir, name))
     os.rmdir(tmp)
     return dt
-
-
-def read_safetensors(path):
-    """{name: float32 torch tensor} of a safetensors file (F32 / F16 only)."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=_NP[info["dtype"]]).reshape(info["shape"])
-        out[name] = torch.from_numpy(arr.astype(np.float32))
-    return out
 
 
 def hf_to_ours(name):
@@ -113,7 +94,7 @@ def load_hf_dir(path):
         vocab = [None] * len(v)
         for tok, i in v.items():
             vocab[i] = tok
-    sd = read_safetensors(os.path.join(path, "model.safetensors"))
+    sd = M.import_w2vee_hf().read_safetensors(os.path.join(path, "model.safetensors"))
     n_dec = len([k for k in sd if k.startswith("decoders.") and k.endswith(".weight")])
     exits = cfg.get("exit_layers") or M.even_exits(cfg["num_hidden_layers"], n_dec)
     net = M.EEWav2Vec2(arch_from_config(cfg), exits, len(vocab))

@@ -10,6 +10,7 @@ here directly (the format is an 8-byte little-endian header length, a JSON heade
 then the raw tensors).
 """
 
+import collections
 import json
 import os
 import struct
@@ -80,6 +81,26 @@ def write_safetensors(path, tensors, metadata=None):
         for b in blobs:
             f.write(b)
     os.replace(tmp, path)
+
+
+def read_safetensors(path):
+    """{name: tensor} of a safetensors file (F32, F16, BF16), in the order of the data,
+    in the stored dtype; tensors own their memory."""
+    dtypes = {v: k for k, v in _DTYPES.items()}
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    header.pop("__metadata__", None)
+    body = bytearray(data[8 + n:])
+    out = collections.OrderedDict()
+    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+        b, e = info["data_offsets"]
+        dtype = dtypes[info["dtype"]]
+        t = torch.frombuffer(body[b:e], dtype=dtype).clone() if e > b else \
+            torch.zeros(0, dtype=dtype)
+        out[name] = t.reshape(info["shape"])
+    return out
 
 
 def hf_state_dict(model, decoders=None, lm_head=None, weight_norm_names="legacy"):

@@ -1,40 +1,20 @@
 #!/usr/bin/python3
 """Writes MODEL_DIR's weights as pytorch_model.bin with torch.save (torch's zip format),
 next to copies of its JSON files, in OUT_DIR: the model the fetch tests serve for the
-pytorch_model.bin fallback. The safetensors file is read here without the safetensors
-package: 8-byte little-endian header length, JSON header, raw little-endian tensors.
+pytorch_model.bin fallback. The safetensors file is read with training/w2vee_hf.py (no
+safetensors package needed).
 
 Usage: make_bin.py MODEL_DIR OUT_DIR STAMP
 """
-import json
+import os
 import shutil
-import struct
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
-DTYPES = {"F32": (np.float32, None), "F16": (np.float16, None),
-          "BF16": (np.uint16, torch.bfloat16)}
-
-
-def read_safetensors(path):
-    data = path.read_bytes()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    body = data[8 + n:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        np_dtype, torch_view = DTYPES[info["dtype"]]
-        begin, end = info["data_offsets"]
-        array = np.frombuffer(body[begin:end], dtype=np_dtype).reshape(info["shape"])
-        tensor = torch.from_numpy(array.copy())
-        tensors[name] = tensor.view(torch_view) if torch_view is not None else tensor
-    return tensors
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "training"))
+import w2vee_hf  # noqa: E402
 
 def main():
     model_dir, out_dir, stamp = (Path(a) for a in sys.argv[1:4])
@@ -42,7 +22,7 @@ def main():
     for name in ("config.json", "preprocessor_config.json", "vocab.json"):
         if (model_dir / name).exists():
             shutil.copyfile(model_dir / name, out_dir / name)
-    state = read_safetensors(model_dir / "model.safetensors")
+    state = w2vee_hf.read_safetensors(str(model_dir / "model.safetensors"))
     torch.save(state, out_dir / "pytorch_model.bin")
     stamp.write_text("ok\n")
 

@@ -12,11 +12,10 @@ python3-torch):
    libw2vee with every weight bit-identical to the safetensors load
    (test-pytorch --compare).
 
-usage: torch_bin.py TEST_PYTORCH WORKDIR     (exit 77 without torch)
+usage: torch_bin.py TEST_PYTORCH WORKDIR     (exit 77 without torch and torchaudio)
 """
 
 import collections
-import json
 import os
 import shutil
 import subprocess
@@ -24,27 +23,14 @@ import sys
 import zipfile
 
 
-def read_safetensors(path, torch):
-    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-    with open(path, "rb") as f:
-        data = f.read()
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
-    body = bytearray(data[8 + n:])
-    out = collections.OrderedDict()
-    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        b, e = info["data_offsets"]
-        t = torch.frombuffer(body[b:e], dtype=dtypes[info["dtype"]]).clone()
-        out[name] = t.reshape(info["shape"])
-    return out
-
-
 def main():
     try:
         import torch
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                        "training"))
+        import w2vee_hf
     except ImportError as e:
-        print(f"SKIP: {sys.executable} cannot import torch ({e})")
+        print(f"SKIP: {sys.executable} cannot import torch and torchaudio ({e})")
         return 77
     test_pytorch, work = sys.argv[1], sys.argv[2]
     if os.path.isdir(work):
@@ -56,7 +42,7 @@ def main():
     for name in names:
         d = os.path.join(work, name)
         bin_path = os.path.join(d, "pytorch_model.bin")
-        ref = read_safetensors(os.path.join(d, "model.safetensors"), torch)
+        ref = w2vee_hf.read_safetensors(os.path.join(d, "model.safetensors"))
         with zipfile.ZipFile(bin_path) as z:
             bad = z.testzip()
             if bad is not None:

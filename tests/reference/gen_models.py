@@ -292,25 +292,10 @@ def check_forward(hf, model, heads, exit_layers, stable, x, logits):
 
 def read_safetensors(path, keep_dtype=False):
     """name -> tensor in file order; as float32 unless keep_dtype."""
-    import torch
+    import w2vee_hf
 
-    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-    with open(path, "rb") as f:
-        data = f.read()
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
-    body = bytearray(data[8 + n:])
-    out = {}
-    for name, info in header.items():
-        b, e = info["data_offsets"]
-        t = torch.frombuffer(body[b:e], dtype=dtypes[info["dtype"]]) if e > b else \
-            torch.zeros(0, dtype=dtypes[info["dtype"]])
-        t = t.reshape(info["shape"])
-        out[name] = t.clone() if keep_dtype else t.to(torch.float32)
-    if keep_dtype:
-        out = dict(sorted(out.items(), key=lambda kv: header[kv[0]]["data_offsets"][0]))
-    return out
+    tensors = w2vee_hf.read_safetensors(path)
+    return tensors if keep_dtype else {k: v.float() for k, v in tensors.items()}
 
 
 def check_import_path(hf, modeldir, refdir, x):
