@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 // The ONNX Runtime contender of bench/run.py: one exit's ONNX graph (exported by
 // bench/run.py from the same torchaudio model) run by onnxruntime-node on the CPU.
 //

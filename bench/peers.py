@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Shared by bench/run.py and bench/torch_run.py: the models every contender runs, the
 synthetic input, and the line format every contender prints.
 

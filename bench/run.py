@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Peer benchmark: libw2vee against ONNX Runtime and PyTorch on the same model, the same
 input and the same number of threads, at every exit (bench/README.md).
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* sgemm-roofline: the single-precision matrix-multiply throughput this machine's
  * OpenBLAS sustains, the ceiling any wav2vec2 engine built on sgemm works under.
  *

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The PyTorch contender of bench/run.py: times the torchaudio model eager, in
 torch.inference_mode, with the same per-exit modules that are exported to ONNX.
 

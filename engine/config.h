@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The JSON files of a model directory: config.json, preprocessor_config.json and
  * vocab.json. Each parser takes the file's bytes (so the fuzz targets can call it)
  * and a path used only in messages; every failure is a W2VEE_ERROR naming the path,

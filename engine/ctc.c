@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* CTC greedy decoding with word timings and confidences.
  *
  * Shapes legend: T = frames, V = vocabulary size. logits are (T, V).

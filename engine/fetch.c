@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Model URIs: hf://ORG/NAME[@REVISION] and https://BASE/ fetched into a verified cache
  * over libsoup (docs/models.md for the user's view).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The session (a workspace measured once) and the forward pass.
  *
  * Shapes legend: n = samples, T = encoder frames, C = conv channels, D = hidden_size,

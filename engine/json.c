@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Strict JSON pull parser; see json.h for why json-glib's own parser is not used. */
 #include "json.h"
 

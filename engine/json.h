@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Strict JSON (RFC 8259) reading for the files of a model directory.
  *
  * json-glib's parser is lenient in ways a loader of untrusted files cannot accept:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Numeric kernels of libw2vee (see kernels.h for the shape legend). */
 #include "kernels.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Internal numeric kernels of libw2vee. Every matrix product goes through
  * cblas_sgemm; the kernels here are the element-wise and row-wise passes around it.
  *

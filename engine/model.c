@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee_model_load() and the W2veeModel accessors.
  *
  * Loading order, so that nothing large is allocated before everything that bounds

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Internal: the in-memory model the loader (model.c) builds and the forward pass
  * (forward.c) reads. Nothing here is public API.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* A strict reader of the pickle (data.pkl) of a torch.save state dict.
  *
  * Python's unpickler runs arbitrary code (any GLOBAL + REDUCE calls any function).

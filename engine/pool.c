@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The forward pass's thread team (see pool.h). Workers spin briefly after a job, since
  * the next one usually follows within microseconds, then sleep on a condition. */
 #include "pool.h"

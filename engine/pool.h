@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* A fixed team of threads for the forward pass: the caller plus n - 1 workers that
  * sleep between jobs. A job is one function run once per team member with its index;
  * w2vee_pool_run() returns when every member has finished (a barrier). Created once

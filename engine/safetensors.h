@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* model.safetensors: validation exactly as the reference implementation
  * (huggingface/safetensors, Metadata::validate) does it, plus a strict JSON header.
  * The reader is w2vee_tensor_table_parse_safetensors() (tensors.h); this header has

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Segmentation by silence: a streaming energy gate over 10 ms blocks.
  *
  * The input is cut into blocks of BLOCK samples (10 ms at 16 kHz). Each block's

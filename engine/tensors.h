@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The tensor table: what the model builder (model.c) reads weights from, whatever the
  * file format. Each tensor is {name, dtype, shape, bytes inside the mapped file};
  * both readers fill one:

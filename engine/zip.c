@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The zip container of torch.save checkpoints, read strictly (see zip.h).
  *
  * Record layouts (APPNOTE.TXT 6.3), all little-endian:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Reading the zip container of a torch.save checkpoint (pytorch_model.bin), strictly.
  *
  * torch.save (PyTorch >= 1.6) writes a zip archive whose entries all sit in one top

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Transcribe a file with wav2vec2ee from Python, changing the exit as it goes.
 
     examples/exit_switcher.py FILE

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # Captions over video: wav2vec2ee's text_src feeds textoverlay.
 #
 #   examples/subtitles.sh                  play the demo in a window, with sound

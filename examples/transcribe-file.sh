@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # Transcribe an audio file with the wav2vec2ee element: gst-launch-1.0 -m prints
 # one element message "wav2vec2ee, text=..." per speech segment (the fields are
 # in docs/element.md).

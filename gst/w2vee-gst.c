@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libgstw2vee: the transcript value, its GstMeta and the element message.
  *
  * Everything here is public API (include/w2vee/w2vee-gst.h) except the static

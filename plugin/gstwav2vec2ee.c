@@ -1,9 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* GStreamer wav2vec2ee: early-exit wav2vec2 speech recognition.
- *
- * This library is free software; you can redistribute it and/or modify it under
- * the terms of the GNU Lesser General Public License as published by the Free
- * Software Foundation; either version 2.1 of the License, or (at your option)
- * any later version.
  */
 
 /**
@@ -234,7 +231,7 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
       "wav2vec2 early-exit speech recognizer", "Filter/Analyzer/Audio",
       "Transcribes speech with an early-exit wav2vec2 CTC model; posts "
       "element messages, pushes text on text_src and adds a meta to the audio",
-      "gst-wav2vec2ee authors");
+      "The gst-wav2vec2ee authors (AUTHORS in the source tree)");
   gst_element_class_add_static_pad_template (element_class,
       &text_src_template);
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_wav2vec2ee_change_state);
@@ -1895,4 +1892,4 @@ plugin_init (GstPlugin * plugin)
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, wav2vec2ee,
     "Early-exit wav2vec2 speech recognition", plugin_init, W2VEE_VERSION,
-    "LGPL", "gst-wav2vec2ee", "Unknown package origin")
+    GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

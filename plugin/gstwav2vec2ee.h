@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* wav2vec2ee: early-exit wav2vec2 speech recognition as a GStreamer element.
  *
  * Threads and locks (see the SECTION comment in gstwav2vec2ee.c for the user view):

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # Installs the Debian packages listed in scripts/debian-packages.txt that are missing
 # (apt-get, noninteractive; sudo when not root). Does nothing when all are installed.
 set -euo pipefail

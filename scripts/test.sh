@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # The test command: installs missing Debian packages, builds into build/, runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Audio input of the w2vee tool: any file GStreamer can decode, as 16 kHz mono F32.
  *
  * The pipeline is built in code:

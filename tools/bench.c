@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee bench: inference speed of a model on synthetic audio (docs/cli.md).
  *
  * Loads the model, makes S seconds of seeded synthetic audio (noise and tones: the

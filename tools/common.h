@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Shared by the w2vee subcommands: exit codes, their entry points, model lookup and
  * loading, sessions, whole-file decoding. */
 #ifndef W2VEE_TOOL_COMMON_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee eval: layerwise WER and CER of a model on manifests of utterances (docs/cli.md).
  *
  *   w2vee eval [-m MODEL] -d NAME=MANIFEST.tsv [-d ...] -o OUTDIR [-t N] [-v]

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee fetch: downloads a model URI into the cache and prints its local directory
  * (docs/cli.md, docs/models.md).
  *

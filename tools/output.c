@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Output formats of `w2vee transcribe`: text, JSON Lines, SubRip, WebVTT (see
  * docs/cli.md for the exact layouts). */
 #include "output.h"

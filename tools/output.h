@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Results of `w2vee transcribe` and their output formats (docs/cli.md). */
 #ifndef W2VEE_TOOL_OUTPUT_H
 #define W2VEE_TOOL_OUTPUT_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee transcribe: speech in audio files to text (docs/cli.md).
  *
  * A file streams through the decoder into the silence segmenter (default parameters);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee: the command-line tool of gst-wav2vec2ee (docs/cli.md).
  *
  *   w2vee COMMAND [OPTION…] ARGS…

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Scoring of `w2vee eval` (docs/cli.md): word and character error rates with the
  * semantics of jiwer (the seed's HF `evaluate` "wer"), and the seed's report layout.
  *

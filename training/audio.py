@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Audio helpers shared by corpus.py, train.py and evaluate.py.
 
 Pure numpy / torch so that the same code runs here (Debian's torch 1.13) and on a

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Times one training step (forward + summed CTC loss + backward + AdamW) of candidate
 architectures on this CPU; the numbers go into EXPERIMENTS.md.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Compare libw2vee with the logits Hugging Face transformers computed for the same
 model and samples (the .npz written by training/hf_crosscheck.py).
 

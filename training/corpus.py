@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Builds the synthetic-speech corpus the default model is trained on (seeded).
 
 Text: every fortune in --fortunes (default /usr/share/games/fortunes), split into

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Layerwise CER / WER of a model on a split, greedy CTC decoding, in PyTorch (for
 monitoring; the official numbers come from the C engine's `w2vee eval`).
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Checkpoint <-> Hugging Face model directory (the layout libw2vee loads).
 
   /usr/bin/python3 training/export.py --ckpt RUN/ckpt.pt --out models/default \

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # The whole GPU recipe as ONE command, run from the repository root of a checkout that
 # carries .devcarry/ (made by training/prepare_gpu_carry.sh):
 #

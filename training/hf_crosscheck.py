@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Cross-check an exported model against Hugging Face transformers itself.
 
 Run where transformers is installed (the GPU machine has it; Debian here does not):

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The early-exit wav2vec2 CTC model in plain PyTorch, for training.
 
 Same architecture, submodule names and parameter shapes as torchaudio's

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 # Copies what training/gpu_run.sh needs on the GPU machine but which is not in git into
 # .devcarry/ (git-ignored; name it in the device tool's `carry` list):
 #   .devcarry/espeak/bin/espeak-ng          the binary

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Parity of the C engine with PyTorch on an exported model (default: models/default).
 
 1. Speaks a fixed sentence with espeak-ng (or takes --clip, 16 kHz 16-bit .wav).

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Checks training/model.py against torchaudio's wav2vec2 (the independent reference).
 
 1. Same state dict loads into torchaudio.models.wav2vec2_model (strict), so the names

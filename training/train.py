@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Trains the early-exit wav2vec2 CTC model on a corpus.py corpus, within a wall-clock
 budget, with a progress log, resumable checkpoints and periodic exports.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Shared by training/ and tests/: torchaudio wav2vec2 models <-> the Hugging Face layout.
 
 Run with Debian's /usr/bin/python3 (python3-torch 1.13, python3-torchaudio 0.13).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libgstw2vee — read the results of the wav2vec2ee element.
  *
  * The element publishes every transcript segment twice (docs/meta.md):

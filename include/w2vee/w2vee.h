@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libw2vee — exact early-exit wav2vec2 (CTC) inference on the CPU.
  *
  * Two objects, as in whisper.cpp:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* "Zero allocations in the forward pass", checked: this program replaces malloc and
  * friends for the whole process (an executable's definitions take precedence over
  * libc's for every shared library, GLib and OpenBLAS included) and counts the calls

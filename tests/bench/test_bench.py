@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Smoke tests of `w2vee bench` and of the peer benchmark harness bench/run.py, run by
 meson test (one CASE per test). They check formats and that everything runs, never
 timings: benchmarks are not unit tests.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Tests of the w2vee tool's audio input (tools/audio.c): files GStreamer decodes to
  * 16 kHz mono F32, compared with the samples the test wrote; and the errors a user
  * meets (missing file, not audio, no audio stream, too long).

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """End-to-end tests of `w2vee transcribe`, run by meson test (one CASE per test).
 
     test_cli.py --w2vee PATH --refs DIR --workdir DIR CASE

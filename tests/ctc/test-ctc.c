@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* CTC greedy decoding: table of hand-made frame sequences with the expected text and
  * word frames; confidences checked against softmax computed here. */
 #include "model.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* measure-element: the numbers docs/element.md reports, on this machine.
  *
  *   measure-element [--model DIR] [--threads N] [--no-latency]

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Test speech: sentences synthesised by espeak-ng at test time, decoded to 16 kHz
  * mono float by GStreamer (wavparse, audioconvert, audioresample), and laid out
  * with silences in between. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Tests of the wav2vec2ee element with GstHarness, on speech synthesised by
  * espeak-ng at test time and the PyTorch reference models of tests/reference
  * (random weights: they transcribe nothing meaningful, so these tests check

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Runs the examples of examples/ and the cookbook of docs/element.md.
 
     test_examples.py --examples DIR --exit-switcher EXE --docs ELEMENT_MD

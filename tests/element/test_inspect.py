@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """gst-inspect-1.0 wav2vec2ee: runs cleanly and documents every property.
 
 Checks that gst-inspect-1.0 exits with 0, prints no GLib/GStreamer warning or

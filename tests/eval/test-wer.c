@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Scoring of `w2vee eval` (tools/wer.c): edit distances and error counts against
  * hand-computed cases, corpus-level aggregation, Python's float repr (expected strings
  * printed by CPython's repr()), and the exact bytes of the seed's report layout. */

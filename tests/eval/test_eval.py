@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """`w2vee eval` end to end (docs/cli.md).
 
   test_eval.py --w2vee W2VEE --model DIR --workdir DIR CASE

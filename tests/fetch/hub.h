@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* A loopback imitation of the Hugging Face hub for the fetch tests: SoupServers on
  * 127.0.0.1 (random ports) in a thread of their own.
  *

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Writes MODEL_DIR's weights as pytorch_model.bin with torch.save (torch's zip format),
 next to copies of its JSON files, in OUT_DIR: the model the fetch tests serve for the
 pytorch_model.bin fallback. The safetensors file is read with training/w2vee_hf.py (no

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The wav2vec2ee element with model=hf://... against the loopback hub (hub.h): the
  * fetch runs off the streaming thread while READY->PAUSED is ASYNC, progress comes as
  * GST_MESSAGE_PROGRESS, a change to NULL cancels, errors fail the state change; and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Model URIs end to end against the loopback hub (hub.h): w2vee_fetch() (/fetch/engine)
  * and the w2vee tool (/fetch/cli). Nothing here contacts any address but 127.0.0.1.
  *

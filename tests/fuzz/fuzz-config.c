@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libFuzzer target: config.json and preprocessor_config.json parsing (and so the
  * strict JSON parser of engine/json.c). */
 #include <stdint.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libFuzzer target: the state-dict pickle interpreter (w2vee_pickle_read_state_dict).
  * Storage KEY resolves to a zeroed buffer of KEY bytes (KEY <= 65536), so that inputs
  * can satisfy the size checks and reach the view checks; every tensor accepted must lie

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libFuzzer target: model.safetensors validation (w2vee_tensor_table_parse_safetensors)
  * and the F32/F16/BF16 conversion of every tensor it accepts. */
 #include <stdint.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libFuzzer target: the zip container of pytorch_model.bin (w2vee_zip_parse): end
  * records, central directory, local headers, data descriptors, names, CRC-32. */
 #include <stdint.h>

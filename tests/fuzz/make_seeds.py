@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Writes the seed corpora of the fuzz targets (README.md) into OUTDIR/{safetensors,
 config,vocab,zip,pickle}: small valid files and corrupted variants of each, one per class
 of reliability.md "Model files". Standard library only: the state-dict pickles are

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Write every ```c fenced block of a Markdown file, in order, to one C file.
 
 Used to compile-check the snippets of docs/meta.md: usage: extract-c-blocks.py IN.md OUT.c

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Tests of libgstw2vee: transcript value, W2veeTranscriptMeta, element message.
  *
  * The pipeline cases push one buffer carrying the meta through real GStreamer

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Runs the C snippet of docs/meta.md (extracted at build time into
  * meta-doc-snippet.h) on a real message and a real appsrc ! appsink pipeline,
  * and checks what it prints. */

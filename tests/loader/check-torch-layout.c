@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* check-torch-layout DIR...: compares the weights libw2vee loads from each model
  * directory with DIR/expected/NAME, raw little-endian F32 tensors that torch computed
  * (see torch_layout.py). Prints the max abs difference and the tolerance of each. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* make-test-model: writes the tiny model of tiny-model.h, valid or deliberately
  * broken, for tests that need a model directory without PyTorch.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Loader tests: a tiny valid model written from C (tiny-model.h), then a table of
  * corrupted variants, one per class of reliability.md "Model files", each with its
  * own error code and message; truncation at every byte; misaligned, F16 and BF16

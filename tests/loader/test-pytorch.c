@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Tests of pytorch_model.bin loading (engine/zip.c, pickle.c, tensors.c, model.c):
  *
  *   /pytorch/valid/...     the tiny model (tiny-model.h) written as torch.save writes

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* A tiny wav2vec2 model directory written from C, for the loader tests and for any
  * test that needs a loadable (or a deliberately broken) model without PyTorch.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Writing torch.save-style checkpoints (pytorch_model.bin) from C, for the tests of
  * the .bin reader: a zip writer in the two styles real files come in, and a pickle
  * writer that emits what CPython's pickler emits (protocol 2) for a state dict of

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """pytorch_model.bin against PyTorch itself, both ways (Debian's /usr/bin/python3 with
 python3-torch):
 

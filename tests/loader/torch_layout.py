@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The loader's weight layouts against PyTorch itself (Debian's /usr/bin/python3).
 
 Builds a tiny torchaudio wav2vec2 with random weights, writes it with the shared

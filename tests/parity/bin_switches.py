@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The switches that disable pytorch_model.bin, end to end, on a reference model and its
 .bin twin (tests/reference, BIN_TWINS):
 

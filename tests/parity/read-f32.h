@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The parity tests' reader of reference files (tests/reference/README.md): raw
  * little-endian float32 arrays. */
 #ifndef READ_F32_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* pytorch_model.bin against model.safetensors, bit for bit: a reference model NAME
  * (tests/reference) and its twin NAME_bin, whose pytorch_model.bin torch.save wrote
  * from the same state dict (gen_models.py, BIN_TWINS).

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Generates the random-weight reference models and PyTorch reference logits that the
 parity, CLI and loader tests compare libw2vee against.
 

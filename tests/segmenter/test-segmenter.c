@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Tests of the silence segmenter (w2vee_segmenter_*) on synthetic signals: tones and
  * noise as "speech", digital zeros or -66 dBFS noise as silence. The truth of a segment
  * is the speech interval widened by the documented 200 ms of pre-roll and tail; the

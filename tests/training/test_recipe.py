@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The training recipe end to end, at toy size, so that it cannot rot unnoticed:
 
 1. corpus.py builds a small seeded corpus (48 train, 8 dev, 8 test utterances): the
