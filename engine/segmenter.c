@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* Segmentation by silence: a streaming energy gate over 10 ms blocks.
+/* Segmentation by silence: a streaming energy gate over 10 ms blocks with an
+ * adaptive noise floor.
  *
  * The input is cut into blocks of BLOCK samples (10 ms at 16 kHz). Each block's
- * energy is its RMS in dBFS, 10·log10(mean(x²)); a block below the threshold is
- * silence. The state machine, one step per block:
+ * energy is its RMS in dBFS, 10·log10(mean(x²)). A block is speech when both
+ *
+ *   - its RMS reaches silence_threshold_db (the absolute gate), and
+ *   - its level, the mean power of the last SMOOTH blocks (50 ms) in dBFS, reaches
+ *     the noise floor + noise_margin_db. The floor is the lowest level of the last
+ *     FLOOR_WINDOW blocks (5 s, this block included): it falls at once when the
+ *     background gets quieter and follows a louder background within 5 s. Speech
+ *     has gaps between syllables and words where the level drops to the background,
+ *     so the floor stays at the background while someone talks; a steady sound that
+ *     lasts longer than 5 s becomes the background (noise_margin_db = 0 turns the
+ *     floor off). Smoothing over 50 ms keeps single loud 10 ms blocks of noise from
+ *     counting as speech.
+ *
+ * The decision is made once per block, when the block ends, and stored with it, so
+ * blocks replayed after a quiet cut are decided as they were. The state machine, one
+ * step per block:
  *
  *   idle    a speech block opens a segment at max(end of the previous segment,
  *           block start − PREROLL): up to 200 ms of the preceding silence is kept.
@@ -39,12 +54,15 @@
 #define HISTORY (QUIET_WINDOW / BLOCK) /* blocks the ring remembers */
 #define QUIET_MARGIN_DB 15.0    /* "well below the speech level" */
 #define POWER_FLOOR 1e-20       /* keeps log10 finite for digital silence (-200 dBFS) */
+#define SMOOTH 5                /* blocks averaged for the level against the floor: 50 ms */
+#define FLOOR_WINDOW 500        /* blocks the noise floor is the minimum of: 5 s */
 
 typedef struct {
   guint64 start;  /* first sample */
   gsize length;   /* samples; BLOCK except a partial block closed by flush */
   double db;      /* RMS energy, dBFS */
   double power;   /* mean square */
+  gboolean speech; /* decided when the block ended (see the top of the file) */
 } Block;
 
 struct _W2veeSegmenter {
@@ -56,6 +74,14 @@ struct _W2veeSegmenter {
   guint64 block_start;      /* position of its first sample */
   gsize block_fill;         /* samples summed so far, < BLOCK */
   double block_sum;         /* sum of squares so far */
+
+  /* noise floor */
+  double recent_power[SMOOTH];        /* ring: mean squares of the last blocks */
+  gsize recent_len;                   /* valid entries, <= SMOOTH */
+  double floor_levels[FLOOR_WINDOW];  /* ring: smoothed levels (dBFS) of the last blocks */
+  gsize floor_next;                   /* slot the next level goes to */
+  gsize floor_len;                    /* valid entries, <= FLOOR_WINDOW */
+  gsize blocks_seen;                  /* blocks ended since the reset */
 
   Block history[HISTORY];   /* ring of the last HISTORY blocks */
   gsize history_next;       /* slot the next block goes to */
@@ -81,6 +107,7 @@ w2vee_segmenter_default_params (void)
     .silence_threshold_db = -40.0,
     .min_silence_samples = W2VEE_SAMPLE_RATE / 2,
     .max_segment_samples = 10 * W2VEE_SAMPLE_RATE,
+    .noise_margin_db = 8.0,
   };
   return params;
 }
@@ -92,6 +119,7 @@ w2vee_segmenter_new (const W2veeSegmenterParams *params)
 
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (params->max_segment_samples >= BLOCK, NULL);
+  g_return_val_if_fail (params->noise_margin_db >= 0.0, NULL);
 
   self = g_new0 (W2veeSegmenter, 1);
   self->params = *params;
@@ -121,6 +149,10 @@ w2vee_segmenter_reset (W2veeSegmenter *segmenter)
   segmenter->block_sum = 0.0;
   segmenter->history_next = 0;
   segmenter->history_len = 0;
+  segmenter->recent_len = 0;
+  segmenter->floor_next = 0;
+  segmenter->floor_len = 0;
+  segmenter->blocks_seen = 0;
   segmenter->in_speech = FALSE;
   segmenter->prev_end = 0;
   g_array_set_size (segmenter->done, 0);
@@ -158,8 +190,7 @@ cut_at_max (W2veeSegmenter *self, guint64 now)
   }
 
   if (quiet == NULL || quiet->start + quiet->length == now
-      || (quiet->db >= self->params.silence_threshold_db
-          && quiet->db > level_db - QUIET_MARGIN_DB)) {
+      || (quiet->speech && quiet->db > level_db - QUIET_MARGIN_DB)) {
     close_segment (self, now);
     return;
   }
@@ -176,7 +207,7 @@ cut_at_max (W2veeSegmenter *self, guint64 now)
 static void
 step (W2veeSegmenter *self, const Block *block)
 {
-  gboolean silent = block->db < self->params.silence_threshold_db;
+  gboolean silent = !block->speech;
   guint64 end = block->start + block->length;
 
   if (!self->in_speech) {
@@ -207,6 +238,33 @@ step (W2veeSegmenter *self, const Block *block)
     cut_at_max (self, end);
 }
 
+/* Is @block speech? Updates the noise floor with it (once per block, in order). */
+static gboolean
+decide (W2veeSegmenter *self, const Block *block)
+{
+  double sum = 0.0, level_db, floor_db;
+  gsize i;
+
+  self->recent_power[self->blocks_seen % SMOOTH] = block->power;
+  self->recent_len = MIN (self->recent_len + 1, SMOOTH);
+  self->blocks_seen++;
+  for (i = 0; i < self->recent_len; i++)
+    sum += self->recent_power[i];
+  level_db = 10.0 * log10 (sum / self->recent_len + POWER_FLOOR);
+
+  self->floor_levels[self->floor_next] = level_db;
+  self->floor_next = (self->floor_next + 1) % FLOOR_WINDOW;
+  self->floor_len = MIN (self->floor_len + 1, FLOOR_WINDOW);
+  floor_db = level_db;
+  for (i = 0; i < self->floor_len; i++)
+    floor_db = MIN (floor_db, self->floor_levels[i]);
+
+  if (block->db < self->params.silence_threshold_db)
+    return FALSE;
+  return self->params.noise_margin_db <= 0.0
+      || level_db >= floor_db + self->params.noise_margin_db;
+}
+
 static void
 end_block (W2veeSegmenter *self)
 {
@@ -216,6 +274,7 @@ end_block (W2veeSegmenter *self)
   block->length = self->block_fill;
   block->power = self->block_sum / self->block_fill;
   block->db = 10.0 * log10 (block->power + POWER_FLOOR);
+  block->speech = decide (self, block);
   self->history_next = (self->history_next + 1) % HISTORY;
   self->history_len = MIN (self->history_len + 1, HISTORY);
 
@@ -295,4 +354,21 @@ w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter)
   if (segmenter->block_start > segmenter->prev_end + segmenter->preroll)
     return segmenter->block_start - segmenter->preroll;
   return segmenter->prev_end;
+}
+
+gboolean
+w2vee_segmenter_peek (const W2veeSegmenter *segmenter, W2veeSegment *out)
+{
+  guint64 now;
+
+  g_return_val_if_fail (segmenter != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!segmenter->in_speech)
+    return FALSE;
+  now = segmenter->block_start + segmenter->block_fill;
+  out->start = segmenter->seg_start;
+  out->length = (gsize) MIN (now - segmenter->seg_start,
+      segmenter->params.max_segment_samples);
+  return TRUE;
 }

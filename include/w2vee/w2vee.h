@@ -329,13 +329,20 @@ void w2vee_transcript_free (W2veeTranscript *transcript);
 /* ------------------------------------------------------------------------- */
 
 /* The segmenter looks at energy only (RMS in dBFS over 10 ms blocks of 160 samples).
- * It owns no audio: the caller keeps samples from w2vee_segmenter_keep_from() on and
- * cuts segments out of them. Positions are sample counts since the last reset. */
+ * A block is speech when its RMS reaches silence_threshold_db AND its level (power
+ * averaged over the last 50 ms) is noise_margin_db above the noise floor, the lowest
+ * such level of the last 5 s: steady background noise louder than the threshold is
+ * silence. It owns no audio: the caller keeps samples from w2vee_segmenter_keep_from()
+ * on and cuts segments out of them. Positions are sample counts since the last reset. */
 
 typedef struct {
   double silence_threshold_db;  /* blocks with RMS below this (dBFS) are silence; default -40 */
   gsize min_silence_samples;    /* silence that ends a segment; default 0.5 s (8000) */
   gsize max_segment_samples;    /* a segment never exceeds this; default 10 s (160000) */
+  double noise_margin_db;       /* dB above the tracked noise floor that speech must reach;
+                                 * default 8; 0 turns the noise floor off (a fixed gate at
+                                 * silence_threshold_db, which also lets a steady tone or
+                                 * noise longer than 5 s count as speech) */
 } W2veeSegmenterParams;
 
 typedef struct {
@@ -363,6 +370,14 @@ gsize w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples, gsi
 gboolean w2vee_segmenter_flush (W2veeSegmenter *segmenter, W2veeSegment *out);
 /** Earliest position a future segment can start at; older samples may be dropped. */
 guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);
+/**
+ * w2vee_segmenter_peek:
+ * The segment being collected, for partial results: returns TRUE while a segment that
+ * holds speech is open (not yet returned by push or flush), with @out->start its first
+ * sample and @out->length the samples from there to the last sample pushed, at most
+ * max_segment_samples. Returns FALSE (and leaves @out alone) otherwise.
+ */
+gboolean w2vee_segmenter_peek (const W2veeSegmenter *segmenter, W2veeSegment *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSegmenter, w2vee_segmenter_free)
 

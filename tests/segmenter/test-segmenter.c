@@ -89,13 +89,16 @@ add_room (Signal *s, gsize n)
 
 /* Pushes @x in pieces of the sizes @sizes gives (cycled; NULL = one push), collecting
  * at most @max_out segments per push and draining the rest with further empty pushes
- * and flushes. Checks keep_from against every segment returned later. */
+ * and flushes. Checks keep_from against every segment returned later, and that every
+ * segment peek() shows runs from a segment's start to the last sample pushed. */
 static GArray *
-run_segmenter (W2veeSegmenter *seg, const float *x, gsize n, GRand *sizes, gsize max_out)
+run_segmenter (W2veeSegmenter *seg, gsize max_len, const float *x, gsize n, GRand *sizes,
+    gsize max_out)
 {
   GArray *segs = g_array_new (FALSE, FALSE, sizeof (W2veeSegment));
   GArray *keeps = g_array_new (FALSE, FALSE, sizeof (guint64));
-  W2veeSegment out[8];
+  GArray *peeked = g_array_new (FALSE, FALSE, sizeof (guint64));
+  W2veeSegment out[8], open;
   gsize pos = 0, i, k, got;
   guint64 keep, returned_so_far;
 
@@ -129,9 +132,27 @@ run_segmenter (W2veeSegmenter *seg, const float *x, gsize n, GRand *sizes, gsize
         break;
       got = w2vee_segmenter_push (seg, NULL, 0, out, max_out);
     }
+    if (w2vee_segmenter_peek (seg, &open)) {
+      g_assert_cmpuint (open.start, >=, keep);
+      g_assert_cmpuint (open.length, >, 0);
+      g_assert_cmpuint (open.length, ==, MIN (pos - open.start,
+              max_len));
+      g_array_append_val (peeked, open.start);
+    }
   }
   while (w2vee_segmenter_flush (seg, &out[0]))
     g_array_append_val (segs, out[0]);
+  g_assert_false (w2vee_segmenter_peek (seg, &open));
+
+  /* an open segment is returned later, with the start peek showed */
+  for (i = 0; i < peeked->len; i++) {
+    gboolean found = FALSE;
+    for (k = 0; k < segs->len && !found; k++)
+      found = g_array_index (segs, W2veeSegment, k).start
+          == g_array_index (peeked, guint64, i);
+    g_assert_true (found);
+  }
+  g_array_unref (peeked);
 
   /* every segment starts at or after each keep_from recorded before it was returned */
   for (i = 0; i + 1 < keeps->len; i += 2) {
@@ -149,7 +170,7 @@ segment_signal (const W2veeSegmenterParams *params, Signal *s, GRand *sizes,
     gsize max_out)
 {
   g_autoptr (W2veeSegmenter) seg = w2vee_segmenter_new (params);
-  return run_segmenter (seg, signal_data (s), signal_len (s), sizes, max_out);
+  return run_segmenter (seg, params->max_segment_samples, signal_data (s), signal_len (s), sizes, max_out);
 }
 
 /* Invariants of any result: ordered, non-overlapping, non-empty, within bounds. */
@@ -207,6 +228,7 @@ test_defaults (void)
   g_assert_cmpfloat (p.silence_threshold_db, ==, -40.0);
   g_assert_cmpuint (p.min_silence_samples, ==, 8000);
   g_assert_cmpuint (p.max_segment_samples, ==, 160000);
+  g_assert_cmpfloat (p.noise_margin_db, ==, 8.0);
 }
 
 /* Two utterances (a tone, then noise) separated by 1 s of silence, onsets off the
@@ -262,7 +284,9 @@ test_short_pause (void)
   signal_free (s);
 }
 
-/* 25 s of continuous tone: hard cuts, every segment <= 10 s, together covering it. */
+/* 25 s of continuous tone: hard cuts, every segment <= 10 s, together covering it.
+ * A steady tone is background to the noise floor (see /segmenter/noise/steady), so
+ * this runs the fixed gate (noise_margin_db = 0). */
 static void
 test_long_tone (void)
 {
@@ -270,6 +294,8 @@ test_long_tone (void)
   Signal *s = signal_new (3);
   GArray *segs;
   guint i;
+
+  p.noise_margin_db = 0.0;
 
   add_tone (s, 25 * SR, 440.0, 0.3);
   segs = segment_signal (&p, s, NULL, 8);
@@ -329,13 +355,15 @@ test_long_speech_quiet_cut (void)
 }
 
 /* Speech with no dip well below its level at the max: hard cut even though the level
- * varies by a few dB. */
+ * varies by a few dB. Steady from the start, so the fixed gate (as in long-tone). */
 static void
 test_long_speech_hard_cut (void)
 {
   W2veeSegmenterParams p = w2vee_segmenter_default_params ();
   Signal *s = signal_new (5);
   GArray *segs;
+
+  p.noise_margin_db = 0.0;
 
   while (signal_len (s) < 12 * SR) {
     add_noise (s, SR / 2, 0.3);
@@ -525,7 +553,7 @@ test_reset (void)
   w2vee_segmenter_reset (seg);
   g_assert_cmpuint (w2vee_segmenter_keep_from (seg), ==, 0);
 
-  after = run_segmenter (seg, signal_data (s), signal_len (s), NULL, 4);
+  after = run_segmenter (seg, p.max_segment_samples, signal_data (s), signal_len (s), NULL, 4);
   assert_same_segments (fresh, after);
 
   g_array_unref (fresh);
@@ -566,6 +594,100 @@ test_keep_from (void)
   signal_free (s);
 }
 
+/* peek() after each step of a stream: open or not, and where the open segment
+ * starts; its length must run to the last sample pushed (capped at the max). */
+typedef enum { ROOM, TONE, FLUSH, RESET } PeekStep;
+
+typedef struct {
+  PeekStep step;
+  gsize samples;      /* pushed by ROOM and TONE */
+  gboolean open;      /* peek's answer after the step */
+  gint64 start;       /* the open segment's start (when open) */
+  guint returned;     /* segments returned by this step's push or flush */
+} PeekCase;
+
+typedef struct {
+  const char *name;
+  gsize max_segment_samples;
+  PeekCase steps[8];
+  guint n_steps;
+} PeekTable;
+
+static const PeekTable peek_tables[] = {
+  { "open-close", 10 * SR, {
+      { ROOM, SR, FALSE, 0, 0 },
+      { TONE, SR / 2 + 37, TRUE, SR - MARGIN, 0 },   /* open mid-block */
+      { ROOM, 3 * SR / 10, TRUE, SR - MARGIN, 0 },   /* a pause < min_silence */
+      { ROOM, 4 * SR / 10, FALSE, 0, 1 },            /* closed and returned */
+      { ROOM, SR, FALSE, 0, 0 },
+    }, 5 },
+  { "flush", 10 * SR, {
+      { ROOM, SR / 2, FALSE, 0, 0 },
+      { TONE, SR, TRUE, SR / 2 - MARGIN, 0 },
+      { FLUSH, 0, FALSE, 0, 1 },
+    }, 3 },
+  { "reset", 10 * SR, {
+      { ROOM, SR / 2, FALSE, 0, 0 },
+      { TONE, SR, TRUE, SR / 2 - MARGIN, 0 },
+      { RESET, 0, FALSE, 0, 0 },
+      { TONE, SR / 4, FALSE, 0, 0 },                 /* a sound from position 0 is the floor */
+    }, 4 },
+  /* max 3 s + 77: segments are cut when they reach 3 s (whole blocks) */
+  { "at-max", 3 * SR + 77, {
+      { ROOM, SR, FALSE, 0, 0 },
+      { TONE, 2 * SR, TRUE, SR - MARGIN, 0 },
+      { TONE, SR - MARGIN - 1, TRUE, SR - MARGIN, 0 }, /* one sample short of 3 s */
+      { TONE, 1, FALSE, 0, 1 },                      /* cut at 3 s, returned */
+      { TONE, BLOCK, TRUE, 4 * SR - MARGIN, 0 },     /* the tone goes on: next segment */
+    }, 5 },
+};
+
+static void
+test_peek (gconstpointer data)
+{
+  const PeekTable *t = data;
+  W2veeSegmenterParams p = w2vee_segmenter_default_params ();
+  g_autoptr (W2veeSegmenter) seg = NULL;
+  Signal *s = signal_new (13);
+  gsize pos = 0;
+  guint i;
+
+  p.max_segment_samples = t->max_segment_samples;
+  seg = w2vee_segmenter_new (&p);
+  for (i = 0; i < t->n_steps; i++) {
+    const PeekCase *c = &t->steps[i];
+    W2veeSegment open = { 12345, 678 }, out[4];
+    gsize n = signal_len (s);
+    guint returned = 0;
+
+    switch (c->step) {
+      case ROOM: add_room (s, c->samples); break;
+      case TONE: add_tone (s, c->samples, 300.0, 0.3); break;
+      case FLUSH:
+        while (w2vee_segmenter_flush (seg, &out[0]))
+          returned++;
+        break;
+      case RESET: w2vee_segmenter_reset (seg); pos = 0; break;
+    }
+    if (c->step == ROOM || c->step == TONE) {
+      returned = w2vee_segmenter_push (seg, signal_data (s) + n, c->samples, out, 4);
+      pos += c->samples;
+    }
+    g_test_message ("%s step %u: open %d returned %u", t->name, i,
+        w2vee_segmenter_peek (seg, &open), returned);
+    g_assert_cmpuint (returned, ==, c->returned);
+    if (!c->open) {
+      g_assert_false (w2vee_segmenter_peek (seg, &open));
+      g_assert_cmpuint (open.start, ==, 12345); /* untouched */
+      continue;
+    }
+    g_assert_true (w2vee_segmenter_peek (seg, &open));
+    g_assert_cmpint (open.start, ==, c->start);
+    g_assert_cmpuint (open.length, ==, MIN (pos - open.start, p.max_segment_samples));
+  }
+  signal_free (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -586,6 +708,10 @@ main (int argc, char **argv)
   g_test_add_func ("/segmenter/flush-queued", test_flush_queued);
   g_test_add_func ("/segmenter/reset", test_reset);
   g_test_add_func ("/segmenter/keep-from", test_keep_from);
+  for (guint i = 0; i < G_N_ELEMENTS (peek_tables); i++) {
+    g_autofree char *path = g_strdup_printf ("/segmenter/peek/%s", peek_tables[i].name);
+    g_test_add_data_func (path, &peek_tables[i], test_peek);
+  }
 
   return g_test_run ();
 }
