@@ -42,6 +42,8 @@ on_message (GstBus * bus, GstMessage * message, gpointer user_data)
   g_autoptr (W2veeGstTranscript) t = NULL;
 
   if (w2vee_gst_message_parse_transcript (message, &t, NULL)) {
+    if (!t->final)              /* a partial result: the final one follows */
+      return G_SOURCE_CONTINUE;
     g_print ("%" GST_TIME_FORMAT " +%.3f s  exit %u (layer %u)  confidence "
         "%.2f  %s\n", GST_TIME_ARGS (t->timestamp),
         (double) t->duration / GST_SECOND, t->exit, t->layer, t->confidence,

@@ -45,6 +45,8 @@ def main(argv):
         nonlocal status
         s = message.get_structure()
         if message.type == Gst.MessageType.ELEMENT and s.get_name() == "wav2vec2ee":
+            if not s.get_boolean("final")[1]:
+                return  # a partial result: the final one follows
             _, timestamp = s.get_uint64("timestamp")
             _, duration = s.get_uint64("duration")
             _, exit_ = s.get_uint("exit")

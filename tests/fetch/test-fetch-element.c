@@ -90,11 +90,16 @@ handle (Run *r, GstElement *pipeline, GstMessage *msg)
       }
       return FALSE;
     }
-    case GST_MESSAGE_ELEMENT:
-      if (gst_structure_has_name (s, "wav2vec2ee"))
+    case GST_MESSAGE_ELEMENT:{
+      gboolean final = FALSE;
+
+      /* partial results depend on timing: the finals are compared */
+      if (gst_structure_has_name (s, "wav2vec2ee")
+          && gst_structure_get_boolean (s, "final", &final) && final)
         g_string_append_printf (r->texts, "%s%s", r->texts->len > 0 ? "|" : "",
             gst_structure_get_string (s, "text"));
       return FALSE;
+    }
     case GST_MESSAGE_STATE_CHANGED:{
       GstState state;
 
