@@ -81,6 +81,7 @@ static void
 ensure_sticky (GstWav2vec2ee * self, const GstSegment * segment)
 {
   GstWav2vec2eeText *text = &self->text;
+  GstSegment fallback;
 
   if (text->need_stream_start) {
     g_autofree gchar *stream_id = text->stream_id != NULL
@@ -97,7 +98,13 @@ ensure_sticky (GstWav2vec2ee * self, const GstSegment * segment)
     gst_caps_unref (caps);
     text->need_stream_start = FALSE;
   }
-  if (text->need_segment || gst_wav2vec2ee_segment_differs (segment, &text->segment)) {
+  if (segment->format != GST_FORMAT_TIME) {
+    /* no (time) segment from upstream, e.g. EOS before any data */
+    gst_segment_init (&fallback, GST_FORMAT_TIME);
+    segment = &fallback;
+  }
+  if (text->need_segment
+      || gst_wav2vec2ee_segment_differs (segment, &text->segment)) {
     text->segment = *segment;
     text->segment.position = text->segment.start;
     text->segment.duration = GST_CLOCK_TIME_NONE;
@@ -454,7 +461,7 @@ void
 gst_wav2vec2ee_text_flush_stop (GstWav2vec2ee * self, GstEvent * event)
 {
   GstWav2vec2eeText *text = &self->text;
-  GstEvent *text_event;
+  GstEvent *text_event, *stream_start, *caps;
   gboolean reset_time;
 
   gst_event_parse_flush_stop (event, &reset_time);
@@ -462,14 +469,23 @@ gst_wav2vec2ee_text_flush_stop (GstWav2vec2ee * self, GstEvent * event)
   gst_event_set_seqnum (text_event, gst_event_get_seqnum (event));
   gst_pad_push_event (self->text_srcpad, text_event);
 
+  /* stream-start and caps still queued at FLUSH_START were dropped with the
+   * queue: send them again unless they are on the pad */
+  stream_start = gst_pad_get_sticky_event (self->text_srcpad,
+      GST_EVENT_STREAM_START, 0);
+  caps = gst_pad_get_sticky_event (self->text_srcpad, GST_EVENT_CAPS, 0);
+
   g_mutex_lock (&text->lock);
   text->position = GST_CLOCK_TIME_NONE;
   text->gap_until = GST_CLOCK_TIME_NONE;
   clear_holds (text);
+  text->need_stream_start |= stream_start == NULL || caps == NULL;
   text->need_segment = TRUE;
   text->eos = FALSE;
   text->flushing = FALSE;
   g_mutex_unlock (&text->lock);
+  g_clear_pointer (&stream_start, gst_event_unref);
+  g_clear_pointer (&caps, gst_event_unref);
   if (gst_pad_is_active (self->text_srcpad))
     gst_pad_start_task (self->text_srcpad, gst_wav2vec2ee_text_loop, self, NULL);
 }
