@@ -28,9 +28,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "safetensors.h"
-#include "tensors.h"
+#include "format/model-config.h"
+#include "format/safetensors.h"
+#include "format/tensors.h"
 
 #define PREFIX "wav2vec2."
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Internal: the in-memory model the loader (model.c) builds and the forward pass
- * (forward.c) reads. Nothing here is public API.
+ * (compute/forward.c) reads. Nothing here is public API.
  *
  * Shapes legend: C = conv channels, K = kernel width, D = hidden_size, H = heads,
  * I = intermediate_size, G = pos-conv groups, Kp = pos-conv kernel, V = vocab size.

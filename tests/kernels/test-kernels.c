@@ -2,7 +2,7 @@
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* The sgemm-based kernels against their naive loops (the PyTorch comparison is the
  * parity test; this one pins down the strided-view tricks in isolation). */
-#include "kernels.h"
+#include "compute/kernels.h"
 
 #include <math.h>
 #include <string.h>

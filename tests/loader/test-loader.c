@@ -15,11 +15,11 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "json.h"
+#include "format/model-config.h"
+#include "format/json.h"
 #include "model.h"
-#include "safetensors.h"
-#include "tensors.h"
+#include "format/safetensors.h"
+#include "format/tensors.h"
 #include "test-support.h"
 #include "tiny-model.h"
 

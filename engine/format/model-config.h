@@ -6,8 +6,8 @@
  * the key and the reason. Sizes are checked against the bounds of model.h before
  * anything is allocated from them.
  */
-#ifndef W2VEE_CONFIG_H
-#define W2VEE_CONFIG_H
+#ifndef W2VEE_MODEL_CONFIG_H
+#define W2VEE_MODEL_CONFIG_H
 
 #include "model.h"
 
@@ -45,4 +45,4 @@ char **w2vee_vocab_default (void);
 
 G_END_DECLS
 
-#endif /* W2VEE_CONFIG_H */
+#endif /* W2VEE_MODEL_CONFIG_H */
