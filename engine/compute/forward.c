@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,7 +32,7 @@
 /* Output columns a thread takes in a column-split matrix product are a multiple of this. */
 #define COLUMN_ALIGN 16
 
-/* What each member of the thread team works in. */
+/* What each member of the thread team works in (sizes: the workspace table below). */
 typedef struct {
   float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
   float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
@@ -47,12 +48,9 @@ struct _W2veeSession {
   guint n_threads;
   gsize max_samples;       /* samples */
   gsize max_frames;        /* T for max_samples */
-
-  /* rows of conv layer l a full block needs (translation invariant) */
-  gsize block_rows[W2VEE_MAX_CONV_LAYERS];
   gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
-  /* (C_out, C_in) W[:,0,:] + W[:,2,:] of each kernel-3 stride-2 conv layer, else NULL */
 
+  /* The workspace (sizes: the workspace table below). */
   Scratch *scratch;        /* (n_threads) */
   float *x;                /* (max_samples) normalised input */
   double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
@@ -66,7 +64,7 @@ struct _W2veeSession {
   float *q, *k, *v;        /* (T, D) attention projections, inside ff */
   float *ctx;              /* (T, D) attention context, inside ff */
   float *logits;           /* (n_exits, T, V) */
-  gsize workspace_bytes;
+  gsize workspace_bytes;   /* bytes of all the buffers of the workspace table */
 
   gboolean profiling;
   double profile[W2VEE_N_STAGES]; /* seconds per stage in the last run */
@@ -102,77 +100,192 @@ conv_ranges (const W2veeModel *m, gsize a, gsize b, gsize *start, gsize *end)
   }
 }
 
-/* Adds @bytes of @count elements to *@total, failing on overflow. */
-static gboolean
-add_bytes (guint64 *total, guint64 count, guint64 elem)
+/* ------------------------------------------------------------------------- */
+/* The workspace: one table, measured, allocated and freed from it           */
+/* ------------------------------------------------------------------------- */
+
+/* The sizes the workspace buffers are made of, fixed for a session by its model and
+ * max_samples (block_rows[l]: rows of conv layer l that one block of CONV_BLOCK
+ * last-layer frames needs). */
+typedef enum {
+  DIM_ONE,
+  DIM_SAMPLES,     /* max_samples */
+  DIM_FRAMES,      /* T for max_samples */
+  DIM_HIDDEN,      /* D */
+  DIM_FF,          /* max(Dff, 4·D): feed-forward activations, or q, k, v and ctx */
+  DIM_CONV_FIRST,  /* C_0 */
+  DIM_CONV_LAST,   /* C_last */
+  DIM_EXIT_ROW,    /* n_exits · V: one frame's logits of every exit */
+  DIM_CONV_BLOCK,  /* max_l block_rows[l] · C_l: one conv layer's output for one block */
+  DIM_PATCH,       /* block_rows[0] · K_0: conv layer 0's input windows for one block */
+  DIM_WINO_IN,     /* max over Winograd layers l of block_rows[l]/2 · C_(l-1) */
+  DIM_WINO_OUT,    /* max over Winograd layers l of block_rows[l]/2 · C_l */
+  DIM_POS_ROWS,    /* T + Kp: rows of pos_dup */
+  DIM_POS_COLS,    /* pos_taps · Cg: one row of pos_dup */
+  DIM_MOMENTS,     /* K_0 + K_0² */
+  N_DIMS
+} Dim;
+
+typedef struct {
+  gsize offset;        /* of the buffer's pointer in Scratch or W2veeSession */
+  gboolean per_thread; /* one buffer per team member, in its Scratch; else one shared */
+  gsize elem;          /* bytes per element */
+  Dim rows, cols;      /* the buffer holds rows · cols elements (at least one) */
+} WorkspaceBuffer;
+
+#define PER_THREAD(field, r, c) \
+  { .offset = offsetof (Scratch, field), .per_thread = TRUE, .elem = sizeof (float), \
+    .rows = (r), .cols = (c) }
+#define SHARED(field, type, r, c) \
+  { .offset = offsetof (W2veeSession, field), .per_thread = FALSE, \
+    .elem = sizeof (type), .rows = (r), .cols = (c) }
+
+/* Every buffer of a session; q, k, v and ctx are views into ff. */
+static const WorkspaceBuffer workspace[] = {
+  PER_THREAD (conv_a, DIM_CONV_BLOCK, DIM_ONE),
+  PER_THREAD (conv_b, DIM_CONV_BLOCK, DIM_ONE),
+  PER_THREAD (patch, DIM_PATCH, DIM_ONE),
+  PER_THREAD (wino_d1, DIM_WINO_IN, DIM_ONE),
+  PER_THREAD (wino_d3, DIM_WINO_IN, DIM_ONE),
+  PER_THREAD (wino_m2, DIM_WINO_OUT, DIM_ONE),
+  PER_THREAD (scores, DIM_FRAMES, DIM_FRAMES),
+  PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
+  SHARED (x, float, DIM_SAMPLES, DIM_ONE),
+  SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
+  SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
+  SHARED (gn_shift, float, DIM_CONV_FIRST, DIM_ONE),
+  SHARED (feat, float, DIM_FRAMES, DIM_CONV_LAST),
+  SHARED (h, float, DIM_FRAMES, DIM_HIDDEN),
+  SHARED (tmp, float, DIM_FRAMES, DIM_HIDDEN),
+  SHARED (ff, float, DIM_FRAMES, DIM_FF),
+  SHARED (logits, float, DIM_FRAMES, DIM_EXIT_ROW),
+};
+
+/* Fills @dims, and returns pos_taps, for @model and @max_samples. */
+static gsize
+workspace_dims (const W2veeModel *model, gsize max_samples, gsize dims[N_DIMS])
 {
-  if (count != 0 && elem > G_MAXUINT64 / count)
+  const W2veeConfig *cfg = &model->cfg;
+  gsize T = w2vee_model_n_frames (model, max_samples);
+  gsize D = cfg->hidden_size, Cg = D / cfg->pos_groups, K0 = cfg->conv_kernel[0];
+  gsize pos_taps = MIN (cfg->pos_kernel, MAX (1, 768 / Cg));
+  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS], l;
+
+  memset (dims, 0, N_DIMS * sizeof (gsize));
+  conv_ranges (model, 0, MIN (CONV_BLOCK, MAX (T, 1)), start, end);
+  for (l = 0; l < cfg->n_conv; l++) {
+    gsize rows = end[l] - start[l];
+
+    dims[DIM_CONV_BLOCK] = MAX (dims[DIM_CONV_BLOCK], rows * cfg->conv_dim[l]);
+    if (model->conv[l].w02 != NULL) {
+      dims[DIM_WINO_IN] = MAX (dims[DIM_WINO_IN], rows / 2 * cfg->conv_dim[l - 1]);
+      dims[DIM_WINO_OUT] = MAX (dims[DIM_WINO_OUT], rows / 2 * cfg->conv_dim[l]);
+    }
+  }
+  dims[DIM_ONE] = 1;
+  dims[DIM_SAMPLES] = max_samples;
+  dims[DIM_FRAMES] = T;
+  dims[DIM_HIDDEN] = D;
+  dims[DIM_FF] = MAX (cfg->intermediate_size, 4 * D);
+  dims[DIM_CONV_FIRST] = cfg->conv_dim[0];
+  dims[DIM_CONV_LAST] = cfg->conv_dim[cfg->n_conv - 1];
+  dims[DIM_EXIT_ROW] = model->n_exits * cfg->vocab_size;
+  dims[DIM_PATCH] = (end[0] - start[0]) * K0;
+  dims[DIM_POS_ROWS] = T + cfg->pos_kernel;
+  dims[DIM_POS_COLS] = pos_taps * Cg;
+  dims[DIM_MOMENTS] = K0 * (K0 + 1);
+  return pos_taps;
+}
+
+/* Elements of buffer @b (at least one), or FALSE when the product overflows. */
+static gboolean
+buffer_elements (const WorkspaceBuffer *b, const gsize dims[N_DIMS], guint64 *n)
+{
+  if (!g_uint64_checked_mul (n, dims[b->rows], dims[b->cols]))
     return FALSE;
-  if (*total > G_MAXUINT64 - count * elem)
-    return FALSE;
-  *total += count * elem;
+  *n = MAX (*n, 1);
   return TRUE;
 }
 
-static float *
-alloc_floats (W2veeSession *s, gsize count)
+/* Bytes of the whole workspace of @n_threads, or FALSE when they overflow 64 bits. */
+static gboolean
+workspace_measure (const gsize dims[N_DIMS], guint n_threads, guint64 *total)
 {
-  count = MAX (count, 1);
-  s->workspace_bytes += count * sizeof (float);
-  return g_aligned_alloc0 (count, sizeof (float), ALIGNMENT);
+  guint i;
+
+  *total = 0;
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+    guint64 n, bytes;
+
+    if (!buffer_elements (b, dims, &n) || !g_uint64_checked_mul (&bytes, n, b->elem) ||
+        !g_uint64_checked_mul (&bytes, bytes, b->per_thread ? n_threads : 1) ||
+        !g_uint64_checked_add (total, *total, bytes))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Where buffer @b of team member @thread (ignored when shared) keeps its address. */
+static gpointer *
+buffer_slot (W2veeSession *s, const WorkspaceBuffer *b, guint thread)
+{
+  char *owner = b->per_thread ? (char *) &s->scratch[thread] : (char *) s;
+
+  return (gpointer *) (owner + b->offset);
+}
+
+/* Allocates every buffer of the table, measured first (no product overflows). */
+static void
+workspace_alloc (W2veeSession *s, const gsize dims[N_DIMS])
+{
+  guint i, t;
+
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+    guint64 n = 0;
+
+    buffer_elements (b, dims, &n);
+    for (t = 0; t < (b->per_thread ? s->n_threads : 1); t++)
+      *buffer_slot (s, b, t) = g_aligned_alloc0 (n, b->elem, ALIGNMENT);
+  }
+  s->q = s->ff;
+  s->k = s->q + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+  s->v = s->k + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+  s->ctx = s->v + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+}
+
+static void
+workspace_free (W2veeSession *s)
+{
+  guint i, t;
+
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+
+    for (t = 0; t < (b->per_thread ? s->n_threads : 1); t++)
+      g_clear_pointer (buffer_slot (s, b, t), g_aligned_free);
+  }
 }
 
 W2veeSession *
 w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError **error)
 {
-  const W2veeConfig *cfg;
   W2veeSessionParams defaults = w2vee_session_default_params ();
   W2veeSession *s;
-  gsize T, D, Dff, Cg, K0, conv_max = 0, l, B, dup;
-  gsize wino_in = 0, wino_out = 0;
-  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
-  guint64 total = 0, scratch = 0;
-  guint n_threads, i;
-  gboolean ok = TRUE;
+  gsize dims[N_DIMS], pos_taps;
+  guint64 total;
+  guint n_threads;
 
   g_return_val_if_fail (model != NULL, NULL);
   if (params == NULL)
     params = &defaults;
-  cfg = &model->cfg;
   n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
   n_threads = CLAMP (n_threads, 1, 256);
 
-  T = w2vee_model_n_frames (model, params->max_samples);
-  D = cfg->hidden_size;
-  Dff = cfg->intermediate_size;
-  Cg = D / cfg->pos_groups;
-  K0 = cfg->conv_kernel[0];
-  B = MIN (CONV_BLOCK, MAX (T, 1));
-  conv_ranges (model, 0, B, start, end);
-  for (l = 0; l < cfg->n_conv; l++) {
-    conv_max = MAX (conv_max, (end[l] - start[l]) * cfg->conv_dim[l]);
-    if (model->conv[l].w02 != NULL) {
-      wino_in = MAX (wino_in, (end[l] - start[l]) / 2 * cfg->conv_dim[l - 1]);
-      wino_out = MAX (wino_out, (end[l] - start[l]) / 2 * cfg->conv_dim[l]);
-    }
-  }
-
   /* Measure before allocating: refuse absurd lengths with a clear error. */
-  ok &= add_bytes (&scratch, conv_max, 8);
-  ok &= add_bytes (&scratch, wino_in, 8);
-  ok &= add_bytes (&scratch, wino_out, 4);
-  ok &= add_bytes (&scratch, end[0] - start[0], 4 * K0);
-  ok &= add_bytes (&scratch, T, 4 * T);
-  ok &= add_bytes (&scratch, T + cfg->pos_kernel, 4 * D * 2);
-  ok &= add_bytes (&total, scratch, n_threads);
-  ok &= add_bytes (&total, params->max_samples, 4);
-  ok &= add_bytes (&total, cfg->conv_dim[0], 8);
-  ok &= add_bytes (&total, K0 * (K0 + 1), 8);
-  ok &= add_bytes (&total, T, 4 * cfg->conv_dim[cfg->n_conv - 1]);
-  ok &= add_bytes (&total, T, 4 * D * 2);
-  ok &= add_bytes (&total, T, 4 * MAX (Dff, 4 * D));
-  ok &= add_bytes (&total, T, 4 * (guint64) model->n_exits * cfg->vocab_size);
-  if (!ok || total > MAX_WORKSPACE_BYTES) {
+  pos_taps = workspace_dims (model, params->max_samples, dims);
+  if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
         "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
         "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
@@ -186,37 +299,11 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->model = w2vee_model_ref (model);
   s->n_threads = n_threads;
   s->max_samples = params->max_samples;
-  s->max_frames = T;
-  for (l = 0; l < cfg->n_conv; l++)
-    s->block_rows[l] = end[l] - start[l];
-  s->pos_taps = MIN (cfg->pos_kernel, MAX (1, 768 / Cg));
-  dup = (T + cfg->pos_kernel) * s->pos_taps * Cg;
-
+  s->max_frames = dims[DIM_FRAMES];
+  s->pos_taps = pos_taps;
   s->scratch = g_new0 (Scratch, n_threads);
-  for (i = 0; i < n_threads; i++) {
-    s->scratch[i].conv_a = alloc_floats (s, conv_max);
-    s->scratch[i].conv_b = alloc_floats (s, conv_max);
-    s->scratch[i].patch = alloc_floats (s, s->block_rows[0] * K0);
-    s->scratch[i].wino_d1 = alloc_floats (s, wino_in);
-    s->scratch[i].wino_d3 = alloc_floats (s, wino_in);
-    s->scratch[i].wino_m2 = alloc_floats (s, wino_out);
-    s->scratch[i].scores = alloc_floats (s, T * T);
-    s->scratch[i].pos_dup = alloc_floats (s, dup);
-  }
-  s->x = alloc_floats (s, params->max_samples);
-  s->gn_moments = g_new0 (double, K0 * (K0 + 1));
-  s->workspace_bytes += K0 * (K0 + 1) * sizeof (double);
-  s->gn_scale = alloc_floats (s, cfg->conv_dim[0]);
-  s->gn_shift = alloc_floats (s, cfg->conv_dim[0]);
-  s->feat = alloc_floats (s, T * cfg->conv_dim[cfg->n_conv - 1]);
-  s->h = alloc_floats (s, T * D);
-  s->tmp = alloc_floats (s, T * D);
-  s->ff = alloc_floats (s, T * MAX (Dff, 4 * D));
-  s->q = s->ff;
-  s->k = s->q + T * D;
-  s->v = s->k + T * D;
-  s->ctx = s->v + T * D;
-  s->logits = alloc_floats (s, T * model->n_exits * cfg->vocab_size);
+  workspace_alloc (s, dims);
+  s->workspace_bytes = total;
 
   s->pool = w2vee_pool_new (n_threads, error);
   if (s->pool == NULL) {
@@ -229,31 +316,11 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
 void
 w2vee_session_free (W2veeSession *s)
 {
-  guint i;
-
   if (s == NULL)
     return;
   w2vee_pool_free (s->pool);
-  for (i = 0; i < s->n_threads; i++) {
-    g_aligned_free (s->scratch[i].conv_a);
-    g_aligned_free (s->scratch[i].conv_b);
-    g_aligned_free (s->scratch[i].patch);
-    g_aligned_free (s->scratch[i].wino_d1);
-    g_aligned_free (s->scratch[i].wino_d3);
-    g_aligned_free (s->scratch[i].wino_m2);
-    g_aligned_free (s->scratch[i].scores);
-    g_aligned_free (s->scratch[i].pos_dup);
-  }
+  workspace_free (s);
   g_free (s->scratch);
-  g_aligned_free (s->x);
-  g_free (s->gn_moments);
-  g_aligned_free (s->gn_scale);
-  g_aligned_free (s->gn_shift);
-  g_aligned_free (s->feat);
-  g_aligned_free (s->h);
-  g_aligned_free (s->tmp);
-  g_aligned_free (s->ff);
-  g_aligned_free (s->logits);
   w2vee_model_unref (s->model);
   g_free (s);
 }
@@ -349,7 +416,7 @@ rows_part (gpointer data, guint i, guint n)
 static void
 parallel_rows (W2veeSession *s, gsize T, RowsFunc func, gconstpointer arg)
 {
-  RowsJob j = { s, T, func, arg };
+  RowsJob j = { .s = s, .T = T, .func = func, .arg = arg };
 
   w2vee_pool_run (s->pool, rows_part, &j);
 }
@@ -555,9 +622,10 @@ feature_encoder (W2veeSession *s, gsize n, gsize T)
 {
   const W2veeModel *m = s->model;
   gsize C = m->cfg.conv_dim[m->cfg.n_conv - 1];
-  ConvJob conv = { s, T, 0 };
-  GemmJob proj = { T, C, 1, { { s->feat, C, m->proj_w, m->proj_b, m->cfg.hidden_size,
-                                s->h, m->cfg.hidden_size, FALSE, FALSE } } };
+  ConvJob conv = { .s = s, .T = T, .next = 0 };
+  GemmJob proj = { .T = T, .C = C, .n_gemms = 1, .g = {
+      { .in = s->feat, .ldi = C, .w = m->proj_w, .b = m->proj_b,
+        .OC = m->cfg.hidden_size, .out = s->h, .ldo = m->cfg.hidden_size } } };
 
   if (m->cfg.conv_norm == W2VEE_CONV_NORM_GROUP)
     group_norm_stats (s, (n - m->conv[0].kernel) / m->conv[0].stride + 1);
@@ -681,7 +749,7 @@ static void
 layer_norm (W2veeSession *s, gsize T, const float *g, const float *b, const float *in,
     float *out)
 {
-  NormArg a = { g, b, in, out };
+  NormArg a = { .g = g, .b = b, .in = in, .out = out };
 
   parallel_rows (s, T, layer_norm_rows, &a);
 }
@@ -728,16 +796,23 @@ encoder_layer (W2veeSession *s, const W2veeLayer *L, gsize T)
    * post-LN:   h = LN(h + Attn(h));   h = LN_final(h + FFN(h)) */
   const float *attn_in = stable ? s->tmp : s->h;
   const float *ffn_in = stable ? s->tmp : s->h;
-  SplitJob heads = { s, T, 0 };
-  GemmJob qkv = { T, D, 3, {
-      { attn_in, D, L->q_w, L->q_b, D, s->q, D, FALSE, FALSE },
-      { attn_in, D, L->k_w, L->k_b, D, s->k, D, FALSE, FALSE },
-      { attn_in, D, L->v_w, L->v_b, D, s->v, D, FALSE, FALSE } } };
-  GemmJob out = { T, D, 1, { { s->ctx, D, L->o_w, L->o_b, D, s->h, D, TRUE, FALSE } } };
-  GemmJob ff_in = { T, D, 1, { { ffn_in, D, L->ff_in_w, L->ff_in_b, Dff, s->ff, Dff,
-                                 FALSE, TRUE } } };
-  GemmJob ff_out = { T, Dff, 1, { { s->ff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D,
-                                    TRUE, FALSE } } };
+  SplitJob heads = { .s = s, .T = T, .next = 0 };
+  GemmJob qkv = { .T = T, .C = D, .n_gemms = 3, .g = {
+      { .in = attn_in, .ldi = D, .w = L->q_w, .b = L->q_b, .OC = D, .out = s->q,
+        .ldo = D },
+      { .in = attn_in, .ldi = D, .w = L->k_w, .b = L->k_b, .OC = D, .out = s->k,
+        .ldo = D },
+      { .in = attn_in, .ldi = D, .w = L->v_w, .b = L->v_b, .OC = D, .out = s->v,
+        .ldo = D } } };
+  GemmJob out = { .T = T, .C = D, .n_gemms = 1, .g = {
+      { .in = s->ctx, .ldi = D, .w = L->o_w, .b = L->o_b, .OC = D, .out = s->h, .ldo = D,
+        .accumulate = TRUE } } };
+  GemmJob ff_in = { .T = T, .C = D, .n_gemms = 1, .g = {
+      { .in = ffn_in, .ldi = D, .w = L->ff_in_w, .b = L->ff_in_b, .OC = Dff, .out = s->ff,
+        .ldo = Dff, .gelu = TRUE } } };
+  GemmJob ff_out = { .T = T, .C = Dff, .n_gemms = 1, .g = {
+      { .in = s->ff, .ldi = Dff, .w = L->ff_out_w, .b = L->ff_out_b, .OC = D, .out = s->h,
+        .ldo = D, .accumulate = TRUE } } };
 
   if (stable)
     layer_norm (s, T, L->ln_w, L->ln_b, s->h, s->tmp);
@@ -805,13 +880,13 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
   feature_encoder (s, n, T);
   stage_done (s, W2VEE_STAGE_CONV);
 
-  pos = (SplitJob) { s, T, 0 };
+  pos = (SplitJob) { .s = s, .T = T, .next = 0 };
   w2vee_pool_run (s->pool, positional_conv_part, &pos);
   parallel_rows (s, T, positional_add_rows, NULL);
   stage_done (s, W2VEE_STAGE_PROJECTION);
 
   for (l = 1; l <= top; l++) {
-    HeadsArg heads = { l, last_exit };
+    HeadsArg heads = { .layer = l, .last_exit = last_exit };
 
     encoder_layer (s, &m->layers[l - 1], T);
     parallel_rows (s, T, exit_heads_rows, &heads);

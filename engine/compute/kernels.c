@@ -99,7 +99,7 @@ w2vee_conv1d_k3s2 (const float *in, gsize C, const float *w, const float *w02, g
 }
 
 void
-w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
+w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out)
 {
   /* in is (T_in,C), w is (OC,K,C) -> out is (T_out,OC) */
@@ -177,13 +177,13 @@ gelu_approx (float x)
 }
 
 float
-w2vee_gelu (float x)
+w2vee_gelu_fast (float x)
 {
   return gelu_approx (x);
 }
 
 float
-w2vee_gelu_exact (float x)
+w2vee_gelu_ref (float x)
 {
   return 0.5f * x * (1.0f + erff (x * (float) M_SQRT1_2));
 }
