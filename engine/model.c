@@ -571,7 +571,10 @@ decoder_index (const char *name, guint *index)
   return TRUE;
 }
 
-/* Counts the exit heads and gives each its layer (design.md §3, step 7). */
+/* Counts the exit heads and gives each its layer. The heads are decoders.0 ..
+ * decoders.N-1 without holes or, for a plain Wav2Vec2ForCTC, lm_head alone (N = 1).
+ * config.json's "exit_layers" names their layers; without it head i (0-based) reads
+ * layer (i + 1)·n_layers / N, which must give N distinct layers >= 1. */
 static gboolean
 find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
     const char *cfg_path, GError **error)

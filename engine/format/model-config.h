@@ -13,7 +13,10 @@
 
 G_BEGIN_DECLS
 
-/* Sanity bounds checked before any allocation (reliability.md "Model files"). */
+/* Sanity bounds, checked before anything is allocated from the files' numbers. Each is
+ * far above wav2vec2-large (7 conv layers of 512 channels, kernels up to 128, 24 layers,
+ * D = 1024, I = 4096, about 32 tokens): a value beyond it is a corrupt or hostile file,
+ * refused with a message naming the key and the bound. */
 #define W2VEE_MAX_CONV_LAYERS 16
 #define W2VEE_MAX_CHANNELS 8192       /* conv_dim entries, hidden_size */
 #define W2VEE_MAX_KERNEL 1024         /* conv_kernel entries, num_conv_pos_embeddings */
@@ -75,7 +78,9 @@ gboolean w2vee_preprocessor_config_parse (const char *data, gsize len,
 char **w2vee_vocab_parse (const char *data, gsize len, const char *path,
     GError **error);
 
-/* The 32-token vocabulary of facebook/wav2vec2-base-960h (design.md §3). */
+/* The 32-token vocabulary of facebook/wav2vec2-base-960h, used when a model directory
+ * has no vocab.json: <pad> (the blank) <s> </s> <unk> | (the word delimiter), then
+ * E T A O N I H S R D L U M W C F G Y P B V K ' X J Q Z. */
 char **w2vee_vocab_default (void);
 
 G_END_DECLS
