@@ -3,8 +3,8 @@
 /* w2vee_model_load() and the W2veeModel accessors.
  *
  * Loading order, so that nothing large is allocated before everything that bounds
- * it has been checked: config.json (sizes within the bounds of model.h), the
- * optional preprocessor_config.json and vocab.json, the F32 bytes the config implies
+ * it has been checked: config.json (sizes within the bounds of format/model-config.h),
+ * the optional preprocessor_config.json and vocab.json, the F32 bytes the config implies
  * (W2VEE_MAX_MODEL_BYTES), the weights file (mapped and validated: model.safetensors,
  * or pytorch_model.bin when there is none), the exit heads it holds, the bytes again
  * with the heads, and only then the weights: every tensor's dtype and shape are
