@@ -3,8 +3,8 @@
 /* w2vee_model_load() and the W2veeModel accessors.
  *
  * Loading order, so that nothing large is allocated before everything that bounds
- * it has been checked: config.json (sizes within the bounds of model.h), the
- * optional preprocessor_config.json and vocab.json, the F32 bytes the config implies
+ * it has been checked: config.json (sizes within the bounds of format/model-config.h),
+ * the optional preprocessor_config.json and vocab.json, the F32 bytes the config implies
  * (W2VEE_MAX_MODEL_BYTES), the weights file (mapped and validated: model.safetensors,
  * or pytorch_model.bin when there is none), the exit heads it holds, the bytes again
  * with the heads, and only then the weights: every tensor's dtype and shape are
@@ -28,9 +28,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "safetensors.h"
-#include "tensors.h"
+#include "format/model-config.h"
+#include "format/safetensors.h"
+#include "format/tensors.h"
 
 #define PREFIX "wav2vec2."
 
@@ -571,7 +571,10 @@ decoder_index (const char *name, guint *index)
   return TRUE;
 }
 
-/* Counts the exit heads and gives each its layer (design.md §3, step 7). */
+/* Counts the exit heads and gives each its layer. The heads are decoders.0 ..
+ * decoders.N-1 without holes or, for a plain Wav2Vec2ForCTC, lm_head alone (N = 1).
+ * config.json's "exit_layers" names their layers; without it head i (0-based) reads
+ * layer (i + 1)·n_layers / N, which must give N distinct layers >= 1. */
 static gboolean
 find_exits (Loader *ld, const guint *exit_layers, guint n_exit_layers,
     const char *cfg_path, GError **error)

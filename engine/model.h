@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Internal: the in-memory model the loader (model.c) builds and the forward pass
- * (forward.c) reads. Nothing here is public API.
+ * (compute/forward.c) reads. Nothing here is public API.
  *
  * Shapes legend: C = conv channels, K = kernel width, D = hidden_size, H = heads,
  * I = intermediate_size, G = pos-conv groups, Kp = pos-conv kernel, V = vocab size.
@@ -14,43 +14,9 @@
 #define W2VEE_MODEL_H
 
 #include "w2vee/w2vee.h"
+#include "format/model-config.h"
 
 G_BEGIN_DECLS
-
-/* Sanity bounds checked before any allocation (reliability.md "Model files"). */
-#define W2VEE_MAX_CONV_LAYERS 16
-#define W2VEE_MAX_CHANNELS 8192       /* conv_dim entries, hidden_size */
-#define W2VEE_MAX_KERNEL 1024         /* conv_kernel entries, num_conv_pos_embeddings */
-#define W2VEE_MAX_LAYERS 128          /* num_hidden_layers */
-#define W2VEE_MAX_INTERMEDIATE 65536  /* intermediate_size */
-#define W2VEE_MAX_VOCAB 65536         /* vocab_size */
-#define W2VEE_MAX_TOKEN_BYTES 256     /* one vocab.json token */
-#define W2VEE_MAX_MODEL_BYTES (G_GUINT64_CONSTANT (8) << 30) /* F32 weights in all */
-
-typedef enum {
-  W2VEE_CONV_NORM_GROUP, /* feat_extract_norm "group": GroupNorm(C, C) on layer 0 only */
-  W2VEE_CONV_NORM_LAYER, /* "layer": LayerNorm over channels on every layer */
-} W2veeConvNorm;
-
-typedef struct {
-  gsize hidden_size;            /* D */
-  gsize n_layers;               /* num_hidden_layers */
-  gsize n_heads;                /* num_attention_heads; D % H == 0 */
-  gsize intermediate_size;      /* I */
-  double layer_norm_eps;        /* encoder and projection LayerNorms */
-  W2veeConvNorm conv_norm;      /* feat_extract_norm */
-  gsize n_conv;                 /* len(conv_dim) == len(conv_kernel) == len(conv_stride) */
-  gsize conv_dim[W2VEE_MAX_CONV_LAYERS];
-  gsize conv_kernel[W2VEE_MAX_CONV_LAYERS];
-  gsize conv_stride[W2VEE_MAX_CONV_LAYERS];
-  gboolean conv_bias;
-  gsize pos_kernel;             /* num_conv_pos_embeddings (Kp) */
-  gsize pos_groups;             /* num_conv_pos_embedding_groups (G); D % G == 0 */
-  gboolean stable_layer_norm;   /* do_stable_layer_norm */
-  gsize vocab_size;             /* V */
-  gsize pad_token_id;           /* CTC blank */
-  gboolean do_normalize;        /* preprocessor_config.json; default TRUE */
-} W2veeConfig;
 
 typedef struct {
   const float *w;      /* (C_out, K, C_in): conv_layers.{i}.conv.weight [C_out, C_in, K], reordered at load */

@@ -40,8 +40,8 @@ G_BEGIN_DECLS
 /* Errors                                                                    */
 /* ------------------------------------------------------------------------- */
 
-/* Own domain: W2VEE_ERROR belongs to libw2vee (the engine), which this library
- * must not link (design.md §2). */
+/* Own domain: W2VEE_ERROR belongs to libw2vee (the engine), which this library does
+ * not link, so that applications reading transcripts need only GStreamer. */
 #define W2VEE_GST_ERROR (w2vee_gst_error_quark ())
 GQuark w2vee_gst_error_quark (void);
 

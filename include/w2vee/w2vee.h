@@ -26,6 +26,8 @@
 
 #include <gio/gio.h>
 
+#include "w2vee/w2vee-export.h"
+
 G_BEGIN_DECLS
 
 /** Sample rate every model of this family expects, in Hz. */
@@ -36,7 +38,7 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------------------- */
 
 #define W2VEE_ERROR (w2vee_error_quark ())
-GQuark w2vee_error_quark (void);
+W2VEE_API GQuark w2vee_error_quark (void);
 
 /**
  * W2veeError: codes of the W2VEE_ERROR domain. Messages always name the file (and the
@@ -92,7 +94,7 @@ typedef struct _W2veeModel W2veeModel;
  *
  * Returns: (transfer full): a model with one reference, or NULL and @error set.
  */
-W2veeModel *w2vee_model_load (const char *path, GError **error);
+W2VEE_API W2veeModel *w2vee_model_load (const char *path, GError **error);
 
 /**
  * W2veeLoadFlags:
@@ -118,35 +120,36 @@ typedef enum {
  * what a state dict needs (docs/models.md); its tensors are used in place, as
  * safetensors' are, and go through the same checks.
  */
-W2veeModel *w2vee_model_load_full (const char *path, W2veeLoadFlags flags,
+W2VEE_API W2veeModel *w2vee_model_load_full (const char *path, W2veeLoadFlags flags,
     GError **error);
-W2veeModel *w2vee_model_ref (W2veeModel *model);
-void w2vee_model_unref (W2veeModel *model);
+W2VEE_API W2veeModel *w2vee_model_ref (W2veeModel *model);
+W2VEE_API void w2vee_model_unref (W2veeModel *model);
 
 /** Number of exits (>= 1). */
-guint w2vee_model_n_exits (const W2veeModel *model);
+W2VEE_API guint w2vee_model_n_exits (const W2veeModel *model);
 /** Transformer layer (1-based) that exit @exit (1-based) reads; 0 if out of range. */
-guint w2vee_model_exit_layer (const W2veeModel *model, guint exit);
+W2VEE_API guint w2vee_model_exit_layer (const W2veeModel *model, guint exit);
 /** Number of transformer layers. */
-guint w2vee_model_n_layers (const W2veeModel *model);
+W2VEE_API guint w2vee_model_n_layers (const W2veeModel *model);
 /** Vocabulary size V (rows of every exit head). */
-guint w2vee_model_vocab_size (const W2veeModel *model);
+W2VEE_API guint w2vee_model_vocab_size (const W2veeModel *model);
 /** Token text of id @id (NULL if out of range). */
-const char *w2vee_model_token (const W2veeModel *model, guint id);
+W2VEE_API const char *w2vee_model_token (const W2veeModel *model, guint id);
 /** Id of the CTC blank (config pad_token_id). */
-guint w2vee_model_blank_id (const W2veeModel *model);
+W2VEE_API guint w2vee_model_blank_id (const W2veeModel *model);
 /** Samples between two frames (product of the conv strides; 320 for base). */
-guint w2vee_model_frame_stride (const W2veeModel *model);
+W2VEE_API guint w2vee_model_frame_stride (const W2veeModel *model);
 /** Samples one frame sees (400 for base). */
-guint w2vee_model_receptive_field (const W2veeModel *model);
+W2VEE_API guint w2vee_model_receptive_field (const W2veeModel *model);
 /** Encoder frames T for @n_samples of input (0 when shorter than one receptive field). */
-gsize w2vee_model_n_frames (const W2veeModel *model, gsize n_samples);
+W2VEE_API gsize w2vee_model_n_frames (const W2veeModel *model, gsize n_samples);
 /** Floating-point operations (multiply-add = 2) to run @n_samples up to @exit, in GFLOP. */
-double w2vee_model_gflop (const W2veeModel *model, guint exit, gsize n_samples);
+W2VEE_API double w2vee_model_gflop (const W2veeModel *model, guint exit,
+    gsize n_samples);
 /** Bytes of F32 weights the model holds (mapped, converted, or prepared at load). */
-gsize w2vee_model_weight_bytes (const W2veeModel *model);
+W2VEE_API gsize w2vee_model_weight_bytes (const W2veeModel *model);
 /** The directory the model was loaded from. */
-const char *w2vee_model_path (const W2veeModel *model);
+W2VEE_API const char *w2vee_model_path (const W2veeModel *model);
 
 /**
  * w2vee_default_model_path:
@@ -157,7 +160,7 @@ const char *w2vee_model_path (const W2veeModel *model);
  * installed DATADIR/w2vee/models/default if it exists; else NULL and @error
  * (W2VEE_ERROR_NOT_FOUND) naming where it looked.
  */
-char *w2vee_default_model_path (const char *binary, GError **error);
+W2VEE_API char *w2vee_default_model_path (const char *binary, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeModel, w2vee_model_unref)
 
@@ -188,7 +191,7 @@ typedef struct {
 } W2veeFetchParams;
 
 /** Defaults: no cancellable, no progress, offline only if the environment says so. */
-W2veeFetchParams w2vee_fetch_default_params (void);
+W2VEE_API W2veeFetchParams w2vee_fetch_default_params (void);
 
 /**
  * w2vee_uri_is_remote:
@@ -196,7 +199,7 @@ W2veeFetchParams w2vee_fetch_default_params (void);
  * accepted by w2vee_fetch() for loopback hosts only), i.e. names a model to fetch rather
  * than a local directory.
  */
-gboolean w2vee_uri_is_remote (const char *path_or_uri);
+W2VEE_API gboolean w2vee_uri_is_remote (const char *path_or_uri);
 
 /**
  * w2vee_fetch:
@@ -221,7 +224,8 @@ gboolean w2vee_uri_is_remote (const char *path_or_uri);
  * Returns: (transfer full): the local snapshot directory holding the files, for
  * w2vee_model_load(), or NULL and @error.
  */
-char *w2vee_fetch (const char *uri, const W2veeFetchParams *params, GError **error);
+W2VEE_API char *w2vee_fetch (const char *uri, const W2veeFetchParams *params,
+    GError **error);
 
 /* ------------------------------------------------------------------------- */
 /* Session                                                                   */
@@ -235,19 +239,19 @@ typedef struct {
 } W2veeSessionParams;
 
 /** Defaults: n_threads 0, max_samples 30 s (480000). */
-W2veeSessionParams w2vee_session_default_params (void);
+W2VEE_API W2veeSessionParams w2vee_session_default_params (void);
 
 /**
  * w2vee_session_new:
  * Allocates the whole workspace for inputs of up to @params->max_samples.
  * The session holds a reference on @model.
  */
-W2veeSession *w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params,
-    GError **error);
-void w2vee_session_free (W2veeSession *session);
-W2veeModel *w2vee_session_get_model (W2veeSession *session);
+W2VEE_API W2veeSession *w2vee_session_new (W2veeModel *model,
+    const W2veeSessionParams *params, GError **error);
+W2VEE_API void w2vee_session_free (W2veeSession *session);
+W2VEE_API W2veeModel *w2vee_session_get_model (W2veeSession *session);
 /** Bytes of workspace the session allocated. */
-gsize w2vee_session_workspace_bytes (const W2veeSession *session);
+W2VEE_API gsize w2vee_session_workspace_bytes (const W2veeSession *session);
 
 /**
  * w2vee_session_run:
@@ -259,11 +263,11 @@ gsize w2vee_session_workspace_bytes (const W2veeSession *session);
  * exceeds max_samples or @last_exit is out of range. An input shorter than one
  * receptive field gives T = 0 frames (and succeeds).
  */
-gboolean w2vee_session_run (W2veeSession *session, const float *samples, gsize n_samples,
-    guint last_exit, GError **error);
+W2VEE_API gboolean w2vee_session_run (W2veeSession *session, const float *samples,
+    gsize n_samples, guint last_exit, GError **error);
 
 /** Transformer layers computed by the last successful run (0 before any run). */
-guint w2vee_session_last_layer (const W2veeSession *session);
+W2VEE_API guint w2vee_session_last_layer (const W2veeSession *session);
 
 /** Stages of the forward pass, for w2vee_session_get_profile(). */
 typedef enum {
@@ -280,16 +284,17 @@ typedef enum {
  * When enabled, each run records the wall time of every W2veeStage (summed over
  * layers); the clock reads cost a few microseconds per layer. Off by default.
  */
-void w2vee_session_set_profiling (W2veeSession *session, gboolean enabled);
+W2VEE_API void w2vee_session_set_profiling (W2veeSession *session, gboolean enabled);
 /** Seconds spent in each W2veeStage by the last run (zeros unless profiling). */
-void w2vee_session_get_profile (const W2veeSession *session, double seconds[W2VEE_N_STAGES]);
+W2VEE_API void w2vee_session_get_profile (const W2veeSession *session,
+    double seconds[W2VEE_N_STAGES]);
 
 /**
  * w2vee_session_logits:
  * Returns: (transfer none): the logits of @exit from the last run, row-major (T, V),
  * valid until the next run; NULL if @exit was not computed. @n_frames receives T.
  */
-const float *w2vee_session_logits (const W2veeSession *session, guint exit,
+W2VEE_API const float *w2vee_session_logits (const W2veeSession *session, guint exit,
     gsize *n_frames);
 
 /* ------------------------------------------------------------------------- */
@@ -320,9 +325,9 @@ typedef struct {
  * Argmax per frame, collapse repeats, drop the blank, word delimiter "|" splits words,
  * other special tokens ("<...>") are dropped. Never fails; allocates the result.
  */
-W2veeTranscript *w2vee_ctc_greedy (const W2veeModel *model, const float *logits,
+W2VEE_API W2veeTranscript *w2vee_ctc_greedy (const W2veeModel *model, const float *logits,
     gsize n_frames);
-void w2vee_transcript_free (W2veeTranscript *transcript);
+W2VEE_API void w2vee_transcript_free (W2veeTranscript *transcript);
 
 /* ------------------------------------------------------------------------- */
 /* Segmentation by silence (shared by the element and the CLI)               */
@@ -352,24 +357,24 @@ typedef struct {
 
 typedef struct _W2veeSegmenter W2veeSegmenter;
 
-W2veeSegmenterParams w2vee_segmenter_default_params (void);
-W2veeSegmenter *w2vee_segmenter_new (const W2veeSegmenterParams *params);
-void w2vee_segmenter_free (W2veeSegmenter *segmenter);
+W2VEE_API W2veeSegmenterParams w2vee_segmenter_default_params (void);
+W2VEE_API W2veeSegmenter *w2vee_segmenter_new (const W2veeSegmenterParams *params);
+W2VEE_API void w2vee_segmenter_free (W2veeSegmenter *segmenter);
 /** Forgets all state; the next sample pushed is position 0. */
-void w2vee_segmenter_reset (W2veeSegmenter *segmenter);
+W2VEE_API void w2vee_segmenter_reset (W2veeSegmenter *segmenter);
 /**
  * w2vee_segmenter_push:
  * Feeds @n samples. Writes up to @max_out segments that ended within them to @out and
  * returns how many (segments made only of silence are never returned). When more than
  * @max_out end in one push, the rest are returned by the next push or flush.
  */
-gsize w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples, gsize n,
-    W2veeSegment *out, gsize max_out);
+W2VEE_API gsize w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples,
+    gsize n, W2veeSegment *out, gsize max_out);
 /** Ends the stream: returns TRUE and the pending segment if it holds speech. Segments
  * still queued by push come first, one per call: call until it returns FALSE. */
-gboolean w2vee_segmenter_flush (W2veeSegmenter *segmenter, W2veeSegment *out);
+W2VEE_API gboolean w2vee_segmenter_flush (W2veeSegmenter *segmenter, W2veeSegment *out);
 /** Earliest position a future segment can start at; older samples may be dropped. */
-guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);
+W2VEE_API guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);
 /**
  * w2vee_segmenter_peek:
  * The segment being collected, for partial results: returns TRUE while a segment that
@@ -377,7 +382,8 @@ guint64 w2vee_segmenter_keep_from (const W2veeSegmenter *segmenter);
  * sample and @out->length the samples from there to the last sample pushed, at most
  * max_segment_samples. Returns FALSE (and leaves @out alone) otherwise.
  */
-gboolean w2vee_segmenter_peek (const W2veeSegmenter *segmenter, W2veeSegment *out);
+W2VEE_API gboolean w2vee_segmenter_peek (const W2veeSegmenter *segmenter,
+    W2veeSegment *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSegmenter, w2vee_segmenter_free)
 

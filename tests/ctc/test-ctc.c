@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The default 32-token vocabulary of design.md §3. */
+/* The default 32-token vocabulary (w2vee_vocab_default(), engine/format/model-config.c). */
 static const char *vocab[] = {
   "<pad>", "<s>", "</s>", "<unk>", "|", "E", "T", "A", "O", "N", "I", "H", "S", "R", "D",
   "L", "U", "M", "W", "C", "F", "G", "Y", "P", "B", "V", "K", "'", "X", "J", "Q", "Z",

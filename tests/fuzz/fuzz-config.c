@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libFuzzer target: config.json and preprocessor_config.json parsing (and so the
- * strict JSON parser of engine/json.c). */
+ * strict JSON parser of engine/format/json.c). */
 #include <stdint.h>
 
-#include "config.h"
+#include "format/model-config.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

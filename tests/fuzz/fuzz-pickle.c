@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pickle.h"
+#include "format/pickle.h"
 #include "w2vee/w2vee.h"
 
 #define ARENA 65536

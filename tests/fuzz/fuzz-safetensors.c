@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "safetensors.h"
-#include "tensors.h"
+#include "format/safetensors.h"
+#include "format/tensors.h"
 #include "w2vee/w2vee.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "w2vee/w2vee.h"
-#include "zip.h"
+#include "format/zip.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 # SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """Writes the seed corpora of the fuzz targets (README.md) into OUTDIR/{safetensors,
 config,vocab,zip,pickle}: small valid files and corrupted variants of each, one per class
-of reliability.md "Model files". Standard library only: the state-dict pickles are
+of error of docs/engine.md "Loading (what is checked)". Standard library only: the state-dict pickles are
 written by CPython's own pickler (protocol 2, as torch.save) from stand-in classes that
 pickle under torch's names, so no torch is needed.
 

@@ -466,7 +466,7 @@ test_message_round_trip (void)
   assert_deep_copy (parsed, t);
 }
 
-/* The fields exactly as design.md / docs/meta.md name and type them. */
+/* The fields exactly as docs/meta.md names and types them. */
 static void
 test_message_field_types (void)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Loader tests: a tiny valid model written from C (tiny-model.h), then a table of
- * corrupted variants, one per class of reliability.md "Model files", each with its
- * own error code and message; truncation at every byte; misaligned, F16 and BF16
+ * corrupted variants, one per class of docs/engine.md "Loading (what is checked)", each
+ * with its own error code and message; truncation at every byte; misaligned, F16 and BF16
  * data; both weight-norm namings; the exit rules; the accessors.
  *
  * Scratch directories go under the current directory (meson runs this in the build
@@ -15,11 +15,11 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "json.h"
+#include "format/model-config.h"
+#include "format/json.h"
 #include "model.h"
-#include "safetensors.h"
-#include "tensors.h"
+#include "format/safetensors.h"
+#include "format/tensors.h"
 #include "test-support.h"
 #include "tiny-model.h"
 
@@ -879,7 +879,8 @@ in_mapping (const W2veeModel *model, const void *p)
   return (const char *) p >= base && (const char *) p < base + len;
 }
 
-/* pos_w the way design.md §3 defines it, from the written g and v (double sums). */
+/* pos_w from the written g and v (double sums), as the weight norm defines it:
+ * w[o,i,k] = g[k] · v[o,i,k] / ||v[:,:,k]||₂, then reordered to (group, out, k, in). */
 static float *
 expected_pos_w (TinyModel *m, const char *g_name, const char *v_name)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* Tests of pytorch_model.bin loading (engine/zip.c, pickle.c, tensors.c, model.c):
+/* Tests of pytorch_model.bin loading (engine/format/zip.c, pickle.c, tensors.c,
+ * engine/model.c):
  *
  *   /pytorch/valid/...     the tiny model (tiny-model.h) written as torch.save writes
  *                          it (torch-writer.h), in both zip styles, F32/F16/BF16,
@@ -26,12 +27,12 @@
 #include <unistd.h>
 
 #include "model.h"
-#include "tensors.h"
+#include "format/tensors.h"
 #include "test-support.h"
 #include "tiny-model.h"
 #include "torch-writer.h"
-#include "pickle.h"
-#include "zip.h"
+#include "format/pickle.h"
+#include "format/zip.h"
 
 #define PREFIX "wav2vec2."
 

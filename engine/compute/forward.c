@@ -1,292 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* The session (a workspace measured once) and the forward pass.
- *
- * Shapes legend: n = samples, T = encoder frames, C = conv channels, D = hidden_size,
- * H = heads, Dh = D/H, Dff = intermediate_size, G = pos-conv groups, Cg = D/G,
- * Kp = pos-conv kernel, V = vocab size, B = frames of the last conv layer per block.
- *
- * Memory plan: the conv feature encoder runs in blocks of B output frames, so its
- * (large) early layers only ever hold one block; everything after it is (T, ·).
- * Nothing is allocated after w2vee_session_new().
+/* The forward pass of a session (session.h; the workspace is session.c): samples to
+ * the logits of exits 1..last_exit, split over the session's thread team. Allocates
+ * nothing. Shapes legend: session.h.
  */
-#include "model.h"
+#include "session.h"
 #include "kernels.h"
-#include "pool.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
 
-/* Frames of the last conv layer computed per block; the first layers then hold about
- * B·320/5 rows (2 k rows of 512 floats for base: a few MB, cache friendly). */
-#define CONV_BLOCK 32
-
-/* The largest workspace a session may ask for (attention is O(T²)). */
-#define MAX_WORKSPACE_BYTES (G_GUINT64_CONSTANT (4) << 30)
-
-#define ALIGNMENT 64
-
 /* Output columns a thread takes in a column-split matrix product are a multiple of this. */
 #define COLUMN_ALIGN 16
-
-/* What each member of the thread team works in. */
-typedef struct {
-  float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
-  float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
-  float *wino_d1, *wino_d3; /* (block_rows/2, C_in) Winograd input differences */
-  float *wino_m2;          /* (block_rows/2, C_out) the product shared by output pairs */
-  float *scores;           /* (T, T) attention of one head */
-  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
-} Scratch;
-
-struct _W2veeSession {
-  W2veeModel *model;
-  W2veePool *pool;         /* n_threads members */
-  guint n_threads;
-  gsize max_samples;       /* samples */
-  gsize max_frames;        /* T for max_samples */
-
-  /* rows of conv layer l a full block needs (translation invariant) */
-  gsize block_rows[W2VEE_MAX_CONV_LAYERS];
-  gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
-  /* (C_out, C_in) W[:,0,:] + W[:,2,:] of each kernel-3 stride-2 conv layer, else NULL */
-
-  Scratch *scratch;        /* (n_threads) */
-  float *x;                /* (max_samples) normalised input */
-  double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
-  float *gn_scale;         /* (C_0) group-norm of conv layer 0: gamma / std */
-  float *gn_shift;         /* (C_0) beta + (bias - mean) · gamma / std */
-  float *feat;             /* (T, C_last) conv output, then its LayerNorm */
-  float *h;                /* (T, D) hidden state */
-  float *tmp;              /* (T, D) */
-  float *ff;               /* (T, max(Dff, 4·D)) feed-forward inner activations; during
-                            * attention it holds q, k, v and ctx instead: */
-  float *q, *k, *v;        /* (T, D) attention projections, inside ff */
-  float *ctx;              /* (T, D) attention context, inside ff */
-  float *logits;           /* (n_exits, T, V) */
-  gsize workspace_bytes;
-
-  gboolean profiling;
-  double profile[W2VEE_N_STAGES]; /* seconds per stage in the last run */
-  double stage_start;      /* seconds, monotonic clock, when profiling */
-
-  gsize n_frames;          /* T of the last run */
-  guint last_exit;         /* exits 1..last_exit hold logits of the last run */
-  guint last_layer;        /* layers the last run computed */
-};
-
-W2veeSessionParams
-w2vee_session_default_params (void)
-{
-  W2veeSessionParams p = {
-    .n_threads = 0,
-    .max_samples = 30 * W2VEE_SAMPLE_RATE,
-  };
-
-  return p;
-}
-
-/* Output rows [start[l], end[l]) of every conv layer that rows [a, b) of the last one need. */
-static void
-conv_ranges (const W2veeModel *m, gsize a, gsize b, gsize *start, gsize *end)
-{
-  gsize l = m->cfg.n_conv - 1;
-
-  start[l] = a;
-  end[l] = b;
-  for (; l > 0; l--) {
-    start[l - 1] = start[l] * m->conv[l].stride;
-    end[l - 1] = (end[l] - 1) * m->conv[l].stride + m->conv[l].kernel;
-  }
-}
-
-/* Adds @bytes of @count elements to *@total, failing on overflow. */
-static gboolean
-add_bytes (guint64 *total, guint64 count, guint64 elem)
-{
-  if (count != 0 && elem > G_MAXUINT64 / count)
-    return FALSE;
-  if (*total > G_MAXUINT64 - count * elem)
-    return FALSE;
-  *total += count * elem;
-  return TRUE;
-}
-
-static float *
-alloc_floats (W2veeSession *s, gsize count)
-{
-  count = MAX (count, 1);
-  s->workspace_bytes += count * sizeof (float);
-  return g_aligned_alloc0 (count, sizeof (float), ALIGNMENT);
-}
-
-W2veeSession *
-w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError **error)
-{
-  const W2veeConfig *cfg;
-  W2veeSessionParams defaults = w2vee_session_default_params ();
-  W2veeSession *s;
-  gsize T, D, Dff, Cg, K0, conv_max = 0, l, B, dup;
-  gsize wino_in = 0, wino_out = 0;
-  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
-  guint64 total = 0, scratch = 0;
-  guint n_threads, i;
-  gboolean ok = TRUE;
-
-  g_return_val_if_fail (model != NULL, NULL);
-  if (params == NULL)
-    params = &defaults;
-  cfg = &model->cfg;
-  n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
-  n_threads = CLAMP (n_threads, 1, 256);
-
-  T = w2vee_model_n_frames (model, params->max_samples);
-  D = cfg->hidden_size;
-  Dff = cfg->intermediate_size;
-  Cg = D / cfg->pos_groups;
-  K0 = cfg->conv_kernel[0];
-  B = MIN (CONV_BLOCK, MAX (T, 1));
-  conv_ranges (model, 0, B, start, end);
-  for (l = 0; l < cfg->n_conv; l++) {
-    conv_max = MAX (conv_max, (end[l] - start[l]) * cfg->conv_dim[l]);
-    if (model->conv[l].w02 != NULL) {
-      wino_in = MAX (wino_in, (end[l] - start[l]) / 2 * cfg->conv_dim[l - 1]);
-      wino_out = MAX (wino_out, (end[l] - start[l]) / 2 * cfg->conv_dim[l]);
-    }
-  }
-
-  /* Measure before allocating: refuse absurd lengths with a clear error. */
-  ok &= add_bytes (&scratch, conv_max, 8);
-  ok &= add_bytes (&scratch, wino_in, 8);
-  ok &= add_bytes (&scratch, wino_out, 4);
-  ok &= add_bytes (&scratch, end[0] - start[0], 4 * K0);
-  ok &= add_bytes (&scratch, T, 4 * T);
-  ok &= add_bytes (&scratch, T + cfg->pos_kernel, 4 * D * 2);
-  ok &= add_bytes (&total, scratch, n_threads);
-  ok &= add_bytes (&total, params->max_samples, 4);
-  ok &= add_bytes (&total, cfg->conv_dim[0], 8);
-  ok &= add_bytes (&total, K0 * (K0 + 1), 8);
-  ok &= add_bytes (&total, T, 4 * cfg->conv_dim[cfg->n_conv - 1]);
-  ok &= add_bytes (&total, T, 4 * D * 2);
-  ok &= add_bytes (&total, T, 4 * MAX (Dff, 4 * D));
-  ok &= add_bytes (&total, T, 4 * (guint64) model->n_exits * cfg->vocab_size);
-  if (!ok || total > MAX_WORKSPACE_BYTES) {
-    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
-        "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
-        "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
-        model->path, params->max_samples,
-        params->max_samples / (double) W2VEE_SAMPLE_RATE, n_threads,
-        MAX_WORKSPACE_BYTES >> 20);
-    return NULL;
-  }
-
-  s = g_new0 (W2veeSession, 1);
-  s->model = w2vee_model_ref (model);
-  s->n_threads = n_threads;
-  s->max_samples = params->max_samples;
-  s->max_frames = T;
-  for (l = 0; l < cfg->n_conv; l++)
-    s->block_rows[l] = end[l] - start[l];
-  s->pos_taps = MIN (cfg->pos_kernel, MAX (1, 768 / Cg));
-  dup = (T + cfg->pos_kernel) * s->pos_taps * Cg;
-
-  s->scratch = g_new0 (Scratch, n_threads);
-  for (i = 0; i < n_threads; i++) {
-    s->scratch[i].conv_a = alloc_floats (s, conv_max);
-    s->scratch[i].conv_b = alloc_floats (s, conv_max);
-    s->scratch[i].patch = alloc_floats (s, s->block_rows[0] * K0);
-    s->scratch[i].wino_d1 = alloc_floats (s, wino_in);
-    s->scratch[i].wino_d3 = alloc_floats (s, wino_in);
-    s->scratch[i].wino_m2 = alloc_floats (s, wino_out);
-    s->scratch[i].scores = alloc_floats (s, T * T);
-    s->scratch[i].pos_dup = alloc_floats (s, dup);
-  }
-  s->x = alloc_floats (s, params->max_samples);
-  s->gn_moments = g_new0 (double, K0 * (K0 + 1));
-  s->workspace_bytes += K0 * (K0 + 1) * sizeof (double);
-  s->gn_scale = alloc_floats (s, cfg->conv_dim[0]);
-  s->gn_shift = alloc_floats (s, cfg->conv_dim[0]);
-  s->feat = alloc_floats (s, T * cfg->conv_dim[cfg->n_conv - 1]);
-  s->h = alloc_floats (s, T * D);
-  s->tmp = alloc_floats (s, T * D);
-  s->ff = alloc_floats (s, T * MAX (Dff, 4 * D));
-  s->q = s->ff;
-  s->k = s->q + T * D;
-  s->v = s->k + T * D;
-  s->ctx = s->v + T * D;
-  s->logits = alloc_floats (s, T * model->n_exits * cfg->vocab_size);
-
-  s->pool = w2vee_pool_new (n_threads, error);
-  if (s->pool == NULL) {
-    w2vee_session_free (s);
-    return NULL;
-  }
-  return s;
-}
-
-void
-w2vee_session_free (W2veeSession *s)
-{
-  guint i;
-
-  if (s == NULL)
-    return;
-  w2vee_pool_free (s->pool);
-  for (i = 0; i < s->n_threads; i++) {
-    g_aligned_free (s->scratch[i].conv_a);
-    g_aligned_free (s->scratch[i].conv_b);
-    g_aligned_free (s->scratch[i].patch);
-    g_aligned_free (s->scratch[i].wino_d1);
-    g_aligned_free (s->scratch[i].wino_d3);
-    g_aligned_free (s->scratch[i].wino_m2);
-    g_aligned_free (s->scratch[i].scores);
-    g_aligned_free (s->scratch[i].pos_dup);
-  }
-  g_free (s->scratch);
-  g_aligned_free (s->x);
-  g_free (s->gn_moments);
-  g_aligned_free (s->gn_scale);
-  g_aligned_free (s->gn_shift);
-  g_aligned_free (s->feat);
-  g_aligned_free (s->h);
-  g_aligned_free (s->tmp);
-  g_aligned_free (s->ff);
-  g_aligned_free (s->logits);
-  w2vee_model_unref (s->model);
-  g_free (s);
-}
-
-W2veeModel *
-w2vee_session_get_model (W2veeSession *s)
-{
-  return s->model;
-}
-
-gsize
-w2vee_session_workspace_bytes (const W2veeSession *s)
-{
-  return s->workspace_bytes;
-}
-
-guint
-w2vee_session_last_layer (const W2veeSession *s)
-{
-  return s->last_layer;
-}
-
-void
-w2vee_session_set_profiling (W2veeSession *s, gboolean enabled)
-{
-  s->profiling = enabled;
-}
-
-void
-w2vee_session_get_profile (const W2veeSession *s, double seconds[W2VEE_N_STAGES])
-{
-  memcpy (seconds, s->profile, sizeof (s->profile));
-}
 
 static double
 now_seconds (void)
@@ -309,17 +36,6 @@ stage_done (W2veeSession *s, W2veeStage stage)
   s->profile[stage] += t - s->stage_start;
   s->stage_start = t;
 }
-
-const float *
-w2vee_session_logits (const W2veeSession *s, guint exit, gsize *n_frames)
-{
-  if (n_frames)
-    *n_frames = s->n_frames;
-  if (exit < 1 || exit > s->last_exit)
-    return NULL;
-  return s->logits + (exit - 1) * s->max_frames * s->model->cfg.vocab_size;
-}
-
 
 /* ------------------------------------------------------------------------- */
 /* Parallel building blocks                                                  */
@@ -349,7 +65,7 @@ rows_part (gpointer data, guint i, guint n)
 static void
 parallel_rows (W2veeSession *s, gsize T, RowsFunc func, gconstpointer arg)
 {
-  RowsJob j = { s, T, func, arg };
+  RowsJob j = { .s = s, .T = T, .func = func, .arg = arg };
 
   w2vee_pool_run (s->pool, rows_part, &j);
 }
@@ -500,7 +216,7 @@ conv_block (W2veeSession *s, Scratch *sc, gsize a, gsize b)
   gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
   const float *in = NULL;
 
-  conv_ranges (m, a, b, start, end);
+  w2vee_conv_ranges (m, a, b, start, end);
   for (l = 0; l < L; l++) {
     const W2veeConvLayer *c = &m->conv[l];
     gsize rows = end[l] - start[l];
@@ -555,9 +271,10 @@ feature_encoder (W2veeSession *s, gsize n, gsize T)
 {
   const W2veeModel *m = s->model;
   gsize C = m->cfg.conv_dim[m->cfg.n_conv - 1];
-  ConvJob conv = { s, T, 0 };
-  GemmJob proj = { T, C, 1, { { s->feat, C, m->proj_w, m->proj_b, m->cfg.hidden_size,
-                                s->h, m->cfg.hidden_size, FALSE, FALSE } } };
+  ConvJob conv = { .s = s, .T = T, .next = 0 };
+  GemmJob proj = { .T = T, .C = C, .n_gemms = 1, .g = {
+      { .in = s->feat, .ldi = C, .w = m->proj_w, .b = m->proj_b,
+        .OC = m->cfg.hidden_size, .out = s->h, .ldo = m->cfg.hidden_size } } };
 
   if (m->cfg.conv_norm == W2VEE_CONV_NORM_GROUP)
     group_norm_stats (s, (n - m->conv[0].kernel) / m->conv[0].stride + 1);
@@ -681,7 +398,7 @@ static void
 layer_norm (W2veeSession *s, gsize T, const float *g, const float *b, const float *in,
     float *out)
 {
-  NormArg a = { g, b, in, out };
+  NormArg a = { .g = g, .b = b, .in = in, .out = out };
 
   parallel_rows (s, T, layer_norm_rows, &a);
 }
@@ -728,16 +445,23 @@ encoder_layer (W2veeSession *s, const W2veeLayer *L, gsize T)
    * post-LN:   h = LN(h + Attn(h));   h = LN_final(h + FFN(h)) */
   const float *attn_in = stable ? s->tmp : s->h;
   const float *ffn_in = stable ? s->tmp : s->h;
-  SplitJob heads = { s, T, 0 };
-  GemmJob qkv = { T, D, 3, {
-      { attn_in, D, L->q_w, L->q_b, D, s->q, D, FALSE, FALSE },
-      { attn_in, D, L->k_w, L->k_b, D, s->k, D, FALSE, FALSE },
-      { attn_in, D, L->v_w, L->v_b, D, s->v, D, FALSE, FALSE } } };
-  GemmJob out = { T, D, 1, { { s->ctx, D, L->o_w, L->o_b, D, s->h, D, TRUE, FALSE } } };
-  GemmJob ff_in = { T, D, 1, { { ffn_in, D, L->ff_in_w, L->ff_in_b, Dff, s->ff, Dff,
-                                 FALSE, TRUE } } };
-  GemmJob ff_out = { T, Dff, 1, { { s->ff, Dff, L->ff_out_w, L->ff_out_b, D, s->h, D,
-                                    TRUE, FALSE } } };
+  SplitJob heads = { .s = s, .T = T, .next = 0 };
+  GemmJob qkv = { .T = T, .C = D, .n_gemms = 3, .g = {
+      { .in = attn_in, .ldi = D, .w = L->q_w, .b = L->q_b, .OC = D, .out = s->q,
+        .ldo = D },
+      { .in = attn_in, .ldi = D, .w = L->k_w, .b = L->k_b, .OC = D, .out = s->k,
+        .ldo = D },
+      { .in = attn_in, .ldi = D, .w = L->v_w, .b = L->v_b, .OC = D, .out = s->v,
+        .ldo = D } } };
+  GemmJob out = { .T = T, .C = D, .n_gemms = 1, .g = {
+      { .in = s->ctx, .ldi = D, .w = L->o_w, .b = L->o_b, .OC = D, .out = s->h, .ldo = D,
+        .accumulate = TRUE } } };
+  GemmJob ff_in = { .T = T, .C = D, .n_gemms = 1, .g = {
+      { .in = ffn_in, .ldi = D, .w = L->ff_in_w, .b = L->ff_in_b, .OC = Dff, .out = s->ff,
+        .ldo = Dff, .gelu = TRUE } } };
+  GemmJob ff_out = { .T = T, .C = Dff, .n_gemms = 1, .g = {
+      { .in = s->ff, .ldi = Dff, .w = L->ff_out_w, .b = L->ff_out_b, .OC = D, .out = s->h,
+        .ldo = D, .accumulate = TRUE } } };
 
   if (stable)
     layer_norm (s, T, L->ln_w, L->ln_b, s->h, s->tmp);
@@ -805,13 +529,13 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
   feature_encoder (s, n, T);
   stage_done (s, W2VEE_STAGE_CONV);
 
-  pos = (SplitJob) { s, T, 0 };
+  pos = (SplitJob) { .s = s, .T = T, .next = 0 };
   w2vee_pool_run (s->pool, positional_conv_part, &pos);
   parallel_rows (s, T, positional_add_rows, NULL);
   stage_done (s, W2VEE_STAGE_PROJECTION);
 
   for (l = 1; l <= top; l++) {
-    HeadsArg heads = { l, last_exit };
+    HeadsArg heads = { .layer = l, .last_exit = last_exit };
 
     encoder_layer (s, &m->layers[l - 1], T);
     parallel_rows (s, T, exit_heads_rows, &heads);

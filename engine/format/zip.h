@@ -5,7 +5,7 @@
  * torch.save (PyTorch >= 1.6) writes a zip archive whose entries all sit in one top
  * folder, PREFIX (the file's stem, e.g. "pytorch_model", or "archive"):
  *
- *   PREFIX/data.pkl                 the pickle describing the state dict (engine/pickle.h)
+ *   PREFIX/data.pkl                 the pickle describing the state dict (pickle.h)
  *   PREFIX/data/N                   the bytes of storage N (N decimal, "0", "1", ...)
  *   PREFIX/version                  the format version, decimal ASCII ("3\n")
  *   PREFIX/byteorder                "little" (PyTorch >= 1.13.1; optional)

@@ -43,7 +43,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "config.h"
+#include "format/model-config.h"
 #include "model.h"
 #include "w2vee-config.h"
 

@@ -54,13 +54,14 @@ void w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld);
 /* x is (n): x = (x - mean) / sqrt(var + 1e-7), population variance, out may equal in. */
 void w2vee_normalize (const float *in, gsize n, float *out);
 
-/* The exact GELU, 0.5·x·(1 + erf(x/√2)), as the kernels compute it (erfc through a
- * Chebyshev fit; relative error < 1e-6 against erf in double), and through libm's erff. */
-float w2vee_gelu (float x);
-float w2vee_gelu_exact (float x);
+/* The exact GELU, 0.5·x·(1 + erf(x/√2)): _fast as the kernels compute it (erfc through
+ * a Chebyshev fit; relative error < 1e-6 against erf in double), _ref through libm's
+ * erff (the reference twin, for tests). */
+float w2vee_gelu_fast (float x);
+float w2vee_gelu_ref (float x);
 
-/* Naive reference of w2vee_conv1d (loops only; for tests). */
-void w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
+/* Reference twin of w2vee_conv1d: plain loops, sums in double (for tests). */
+void w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* config.json, preprocessor_config.json and vocab.json (see config.h). */
-#include "config.h"
+/* config.json, preprocessor_config.json and vocab.json (see model-config.h). */
+#include "model-config.h"
 
 #include <string.h>
 

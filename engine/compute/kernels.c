@@ -99,7 +99,7 @@ w2vee_conv1d_k3s2 (const float *in, gsize C, const float *w, const float *w02, g
 }
 
 void
-w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
+w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out)
 {
   /* in is (T_in,C), w is (OC,K,C) -> out is (T_out,OC) */
@@ -118,7 +118,10 @@ w2vee_conv1d_naive (const float *in, gsize C, gsize S, const float *w, gsize K,
 }
 
 /* The element-wise kernels below are written as plain loops the compiler vectorises,
- * compiled once per instruction set and picked at load time (target_clones). */
+ * compiled once per instruction set and picked at load time (target_clones). GCC 12
+ * gives the dispatcher of an extern function default visibility whatever -fvisibility
+ * says, which would export it from libw2vee.so: the clones are static functions
+ * (*_clones), called by the plain w2vee_* functions at the end of this file. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define W2VEE_CLONES __attribute__ ((target_clones ("avx512f", "avx2,fma", "default")))
 #else
@@ -174,19 +177,19 @@ gelu_approx (float x)
 }
 
 float
-w2vee_gelu (float x)
+w2vee_gelu_fast (float x)
 {
   return gelu_approx (x);
 }
 
 float
-w2vee_gelu_exact (float x)
+w2vee_gelu_ref (float x)
 {
   return 0.5f * x * (1.0f + erff (x * (float) M_SQRT1_2));
 }
 
-W2VEE_CLONES void
-w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b)
+W2VEE_CLONES static void
+bias_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *b)
 {
   /* y is (T,C), b is (C) or NULL */
   gsize t, c;
@@ -204,8 +207,8 @@ w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b)
   }
 }
 
-W2VEE_CLONES void
-w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
+W2VEE_CLONES static void
+scale_shift_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *scale,
     const float *shift)
 {
   /* y is (T,C), scale and shift are (C) */
@@ -219,8 +222,8 @@ w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale
   }
 }
 
-W2VEE_CLONES void
-w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b)
+W2VEE_CLONES static void
+bias_add_clones (float *y, gsize T, gsize C, gsize ld, const float *b)
 {
   /* y is (T,C), b is (C) */
   gsize t, c;
@@ -233,8 +236,8 @@ w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b)
   }
 }
 
-W2VEE_CLONES void
-w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float *g,
+W2VEE_CLONES static void
+layer_norm_clones (const float *in, gsize T, gsize C, gsize ldi, const float *g,
     const float *b, float eps, float *out, gsize ldo)
 {
   /* in is (T,C), g and b are (C) -> out is (T,C) */
@@ -259,8 +262,8 @@ w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float *g,
   }
 }
 
-W2VEE_CLONES void
-w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
+W2VEE_CLONES static void
+softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
 {
   /* s is (T,N), in place */
   gsize t, n;
@@ -304,4 +307,38 @@ w2vee_normalize (const float *in, gsize n, float *out)
   inv = 1.0 / sqrt (var + 1e-7);
   for (i = 0; i < n; i++)
     out[i] = (float) ((in[i] - mean) * inv);
+}
+
+/* The entry points of the target_clones kernels above (see W2VEE_CLONES). */
+
+void
+w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b)
+{
+  bias_gelu_clones (y, T, C, ld, b);
+}
+
+void
+w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
+    const float *shift)
+{
+  scale_shift_gelu_clones (y, T, C, ld, scale, shift);
+}
+
+void
+w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b)
+{
+  bias_add_clones (y, T, C, ld, b);
+}
+
+void
+w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float *g,
+    const float *b, float eps, float *out, gsize ldo)
+{
+  layer_norm_clones (in, T, C, ldi, g, b, eps, out, ldo);
+}
+
+void
+w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
+{
+  softmax_rows_clones (s, T, N, ld);
 }

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
+/* The session: its workspace (one table of buffers, measured, allocated and freed from
+ * it) and its accessors. The forward pass is forward.c; shapes legend: session.h. */
+#include "session.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* The largest workspace a session may ask for (attention is O(T²)). */
+#define MAX_WORKSPACE_BYTES (G_GUINT64_CONSTANT (4) << 30)
+
+#define ALIGNMENT 64
+
+W2veeSessionParams
+w2vee_session_default_params (void)
+{
+  W2veeSessionParams p = {
+    .n_threads = 0,
+    .max_samples = 30 * W2VEE_SAMPLE_RATE,
+  };
+
+  return p;
+}
+
+/* See session.h. */
+void
+w2vee_conv_ranges (const W2veeModel *m, gsize a, gsize b, gsize *start, gsize *end)
+{
+  gsize l = m->cfg.n_conv - 1;
+
+  start[l] = a;
+  end[l] = b;
+  for (; l > 0; l--) {
+    start[l - 1] = start[l] * m->conv[l].stride;
+    end[l - 1] = (end[l] - 1) * m->conv[l].stride + m->conv[l].kernel;
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* The workspace: one table, measured, allocated and freed from it           */
+/* ------------------------------------------------------------------------- */
+
+/* The sizes the workspace buffers are made of, fixed for a session by its model and
+ * max_samples (block_rows[l]: rows of conv layer l that one block of CONV_BLOCK
+ * last-layer frames needs). */
+typedef enum {
+  DIM_ONE,
+  DIM_SAMPLES,     /* max_samples */
+  DIM_FRAMES,      /* T for max_samples */
+  DIM_HIDDEN,      /* D */
+  DIM_FF,          /* max(Dff, 4·D): feed-forward activations, or q, k, v and ctx */
+  DIM_CONV_FIRST,  /* C_0 */
+  DIM_CONV_LAST,   /* C_last */
+  DIM_EXIT_ROW,    /* n_exits · V: one frame's logits of every exit */
+  DIM_CONV_BLOCK,  /* max_l block_rows[l] · C_l: one conv layer's output for one block */
+  DIM_PATCH,       /* block_rows[0] · K_0: conv layer 0's input windows for one block */
+  DIM_WINO_IN,     /* max over Winograd layers l of block_rows[l]/2 · C_(l-1) */
+  DIM_WINO_OUT,    /* max over Winograd layers l of block_rows[l]/2 · C_l */
+  DIM_POS_ROWS,    /* T + Kp: rows of pos_dup */
+  DIM_POS_COLS,    /* pos_taps · Cg: one row of pos_dup */
+  DIM_MOMENTS,     /* K_0 + K_0² */
+  N_DIMS
+} Dim;
+
+typedef struct {
+  gsize offset;        /* of the buffer's pointer in Scratch or W2veeSession */
+  gboolean per_thread; /* one buffer per team member, in its Scratch; else one shared */
+  gsize elem;          /* bytes per element */
+  Dim rows, cols;      /* the buffer holds rows · cols elements (at least one) */
+} WorkspaceBuffer;
+
+#define PER_THREAD(field, r, c) \
+  { .offset = offsetof (Scratch, field), .per_thread = TRUE, .elem = sizeof (float), \
+    .rows = (r), .cols = (c) }
+#define SHARED(field, type, r, c) \
+  { .offset = offsetof (W2veeSession, field), .per_thread = FALSE, \
+    .elem = sizeof (type), .rows = (r), .cols = (c) }
+
+/* Every buffer of a session; q, k, v and ctx are views into ff. */
+static const WorkspaceBuffer workspace[] = {
+  PER_THREAD (conv_a, DIM_CONV_BLOCK, DIM_ONE),
+  PER_THREAD (conv_b, DIM_CONV_BLOCK, DIM_ONE),
+  PER_THREAD (patch, DIM_PATCH, DIM_ONE),
+  PER_THREAD (wino_d1, DIM_WINO_IN, DIM_ONE),
+  PER_THREAD (wino_d3, DIM_WINO_IN, DIM_ONE),
+  PER_THREAD (wino_m2, DIM_WINO_OUT, DIM_ONE),
+  PER_THREAD (scores, DIM_FRAMES, DIM_FRAMES),
+  PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
+  SHARED (x, float, DIM_SAMPLES, DIM_ONE),
+  SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
+  SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
+  SHARED (gn_shift, float, DIM_CONV_FIRST, DIM_ONE),
+  SHARED (feat, float, DIM_FRAMES, DIM_CONV_LAST),
+  SHARED (h, float, DIM_FRAMES, DIM_HIDDEN),
+  SHARED (tmp, float, DIM_FRAMES, DIM_HIDDEN),
+  SHARED (ff, float, DIM_FRAMES, DIM_FF),
+  SHARED (logits, float, DIM_FRAMES, DIM_EXIT_ROW),
+};
+
+/* Fills @dims, and returns pos_taps, for @model and @max_samples. */
+static gsize
+workspace_dims (const W2veeModel *model, gsize max_samples, gsize dims[N_DIMS])
+{
+  const W2veeConfig *cfg = &model->cfg;
+  gsize T = w2vee_model_n_frames (model, max_samples);
+  gsize D = cfg->hidden_size, Cg = D / cfg->pos_groups, K0 = cfg->conv_kernel[0];
+  gsize pos_taps = MIN (cfg->pos_kernel, MAX (1, 768 / Cg));
+  gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS], l;
+
+  memset (dims, 0, N_DIMS * sizeof (gsize));
+  w2vee_conv_ranges (model, 0, MIN (CONV_BLOCK, MAX (T, 1)), start, end);
+  for (l = 0; l < cfg->n_conv; l++) {
+    gsize rows = end[l] - start[l];
+
+    dims[DIM_CONV_BLOCK] = MAX (dims[DIM_CONV_BLOCK], rows * cfg->conv_dim[l]);
+    if (model->conv[l].w02 != NULL) {
+      dims[DIM_WINO_IN] = MAX (dims[DIM_WINO_IN], rows / 2 * cfg->conv_dim[l - 1]);
+      dims[DIM_WINO_OUT] = MAX (dims[DIM_WINO_OUT], rows / 2 * cfg->conv_dim[l]);
+    }
+  }
+  dims[DIM_ONE] = 1;
+  dims[DIM_SAMPLES] = max_samples;
+  dims[DIM_FRAMES] = T;
+  dims[DIM_HIDDEN] = D;
+  dims[DIM_FF] = MAX (cfg->intermediate_size, 4 * D);
+  dims[DIM_CONV_FIRST] = cfg->conv_dim[0];
+  dims[DIM_CONV_LAST] = cfg->conv_dim[cfg->n_conv - 1];
+  dims[DIM_EXIT_ROW] = model->n_exits * cfg->vocab_size;
+  dims[DIM_PATCH] = (end[0] - start[0]) * K0;
+  dims[DIM_POS_ROWS] = T + cfg->pos_kernel;
+  dims[DIM_POS_COLS] = pos_taps * Cg;
+  dims[DIM_MOMENTS] = K0 * (K0 + 1);
+  return pos_taps;
+}
+
+/* Elements of buffer @b (at least one), or FALSE when the product overflows. */
+static gboolean
+buffer_elements (const WorkspaceBuffer *b, const gsize dims[N_DIMS], guint64 *n)
+{
+  if (!g_uint64_checked_mul (n, dims[b->rows], dims[b->cols]))
+    return FALSE;
+  *n = MAX (*n, 1);
+  return TRUE;
+}
+
+/* Bytes of the whole workspace of @n_threads, or FALSE when they overflow 64 bits. */
+static gboolean
+workspace_measure (const gsize dims[N_DIMS], guint n_threads, guint64 *total)
+{
+  guint i;
+
+  *total = 0;
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+    guint64 n, bytes;
+
+    if (!buffer_elements (b, dims, &n) || !g_uint64_checked_mul (&bytes, n, b->elem) ||
+        !g_uint64_checked_mul (&bytes, bytes, b->per_thread ? n_threads : 1) ||
+        !g_uint64_checked_add (total, *total, bytes))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Where buffer @b of team member @thread (ignored when shared) keeps its address. */
+static gpointer *
+buffer_slot (W2veeSession *s, const WorkspaceBuffer *b, guint thread)
+{
+  char *owner = b->per_thread ? (char *) &s->scratch[thread] : (char *) s;
+
+  return (gpointer *) (owner + b->offset);
+}
+
+/* Allocates every buffer of the table, measured first (no product overflows). */
+static void
+workspace_alloc (W2veeSession *s, const gsize dims[N_DIMS])
+{
+  guint i, t;
+
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+    guint64 n = 0;
+
+    buffer_elements (b, dims, &n);
+    for (t = 0; t < (b->per_thread ? s->n_threads : 1); t++)
+      *buffer_slot (s, b, t) = g_aligned_alloc0 (n, b->elem, ALIGNMENT);
+  }
+  s->q = s->ff;
+  s->k = s->q + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+  s->v = s->k + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+  s->ctx = s->v + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+}
+
+static void
+workspace_free (W2veeSession *s)
+{
+  guint i, t;
+
+  for (i = 0; i < G_N_ELEMENTS (workspace); i++) {
+    const WorkspaceBuffer *b = &workspace[i];
+
+    for (t = 0; t < (b->per_thread ? s->n_threads : 1); t++)
+      g_clear_pointer (buffer_slot (s, b, t), g_aligned_free);
+  }
+}
+
+W2veeSession *
+w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError **error)
+{
+  W2veeSessionParams defaults = w2vee_session_default_params ();
+  W2veeSession *s;
+  gsize dims[N_DIMS], pos_taps;
+  guint64 total;
+  guint n_threads;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  if (params == NULL)
+    params = &defaults;
+  n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, 256);
+
+  /* Measure before allocating: refuse absurd lengths with a clear error. */
+  pos_taps = workspace_dims (model, params->max_samples, dims);
+  if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
+        "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
+        "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
+        model->path, params->max_samples,
+        params->max_samples / (double) W2VEE_SAMPLE_RATE, n_threads,
+        MAX_WORKSPACE_BYTES >> 20);
+    return NULL;
+  }
+
+  s = g_new0 (W2veeSession, 1);
+  s->model = w2vee_model_ref (model);
+  s->n_threads = n_threads;
+  s->max_samples = params->max_samples;
+  s->max_frames = dims[DIM_FRAMES];
+  s->pos_taps = pos_taps;
+  s->scratch = g_new0 (Scratch, n_threads);
+  workspace_alloc (s, dims);
+  s->workspace_bytes = total;
+
+  s->pool = w2vee_pool_new (n_threads, error);
+  if (s->pool == NULL) {
+    w2vee_session_free (s);
+    return NULL;
+  }
+  return s;
+}
+
+void
+w2vee_session_free (W2veeSession *s)
+{
+  if (s == NULL)
+    return;
+  w2vee_pool_free (s->pool);
+  workspace_free (s);
+  g_free (s->scratch);
+  w2vee_model_unref (s->model);
+  g_free (s);
+}
+
+W2veeModel *
+w2vee_session_get_model (W2veeSession *s)
+{
+  return s->model;
+}
+
+gsize
+w2vee_session_workspace_bytes (const W2veeSession *s)
+{
+  return s->workspace_bytes;
+}
+
+guint
+w2vee_session_last_layer (const W2veeSession *s)
+{
+  return s->last_layer;
+}
+
+void
+w2vee_session_set_profiling (W2veeSession *s, gboolean enabled)
+{
+  s->profiling = enabled;
+}
+
+void
+w2vee_session_get_profile (const W2veeSession *s, double seconds[W2VEE_N_STAGES])
+{
+  memcpy (seconds, s->profile, sizeof (s->profile));
+}
+
+const float *
+w2vee_session_logits (const W2veeSession *s, guint exit, gsize *n_frames)
+{
+  if (n_frames)
+    *n_frames = s->n_frames;
+  if (exit < 1 || exit > s->last_exit)
+    return NULL;
+  return s->logits + (exit - 1) * s->max_frames * s->model->cfg.vocab_size;
+}

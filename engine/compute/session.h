@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
+/* Internal to engine/compute/: the session object, shared by session.c (the workspace,
+ * the accessors) and forward.c (the forward pass).
+ *
+ * Shapes legend: n = samples, T = encoder frames, C = conv channels, D = hidden_size,
+ * H = heads, Dh = D/H, Dff = intermediate_size, G = pos-conv groups, Cg = D/G,
+ * Kp = pos-conv kernel, V = vocab size, B = frames of the last conv layer per block.
+ *
+ * Memory plan: the conv feature encoder runs in blocks of B output frames, so its
+ * (large) early layers only ever hold one block; everything after it is (T, ·).
+ * Nothing is allocated after w2vee_session_new().
+ */
+#ifndef W2VEE_SESSION_H
+#define W2VEE_SESSION_H
+
+#include "model.h"
+#include "pool.h"
+
+G_BEGIN_DECLS
+
+/* Frames of the last conv layer computed per block (B); the first layers then hold about
+ * B·320/5 rows (2 k rows of 512 floats for base: a few MB, cache friendly). */
+#define CONV_BLOCK 32
+
+/* What each member of the thread team works in (sizes: session.c's workspace table). */
+typedef struct {
+  float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
+  float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
+  float *wino_d1, *wino_d3; /* (block_rows/2, C_in) Winograd input differences */
+  float *wino_m2;          /* (block_rows/2, C_out) the product shared by output pairs */
+  float *scores;           /* (T, T) attention of one head */
+  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
+} Scratch;
+
+struct _W2veeSession {
+  W2veeModel *model;
+  W2veePool *pool;         /* n_threads members */
+  guint n_threads;
+  gsize max_samples;       /* samples */
+  gsize max_frames;        /* T for max_samples */
+  gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
+
+  /* The workspace (sizes: the workspace table of session.c). */
+  Scratch *scratch;        /* (n_threads) */
+  float *x;                /* (max_samples) normalised input */
+  double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
+  float *gn_scale;         /* (C_0) group-norm of conv layer 0: gamma / std */
+  float *gn_shift;         /* (C_0) beta + (bias - mean) · gamma / std */
+  float *feat;             /* (T, C_last) conv output, then its LayerNorm */
+  float *h;                /* (T, D) hidden state */
+  float *tmp;              /* (T, D) */
+  float *ff;               /* (T, max(Dff, 4·D)) feed-forward inner activations; during
+                            * attention it holds q, k, v and ctx instead: */
+  float *q, *k, *v;        /* (T, D) attention projections, inside ff */
+  float *ctx;              /* (T, D) attention context, inside ff */
+  float *logits;           /* (n_exits, T, V) */
+  gsize workspace_bytes;   /* bytes of all the buffers of the workspace table */
+
+  gboolean profiling;
+  double profile[W2VEE_N_STAGES]; /* seconds per stage in the last run */
+  double stage_start;      /* seconds, monotonic clock, when profiling */
+
+  gsize n_frames;          /* T of the last run */
+  guint last_exit;         /* exits 1..last_exit hold logits of the last run */
+  guint last_layer;        /* layers the last run computed */
+};
+
+/* Output rows [start[l], end[l]) of every conv layer that rows [a, b) of the last one
+ * need. */
+void w2vee_conv_ranges (const W2veeModel *m, gsize a, gsize b, gsize *start, gsize *end);
+
+G_END_DECLS
+
+#endif /* W2VEE_SESSION_H */
