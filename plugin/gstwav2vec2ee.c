@@ -121,8 +121,9 @@ GST_STATIC_PAD_TEMPLATE ("text_src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (TEXT_CAPS));
 
-/* This plugin's file (set by plugin_init), for the default model lookup: running
- * from the build tree finds the source tree's models/default. */
+/* This plugin's file (set by plugin_init), passed to w2vee_default_model_path(),
+ * which no longer uses it: a build tree's models/default comes from $W2VEE_MODEL
+ * (meson devenv, the tests). */
 static gchar *plugin_filename;
 
 #define gst_wav2vec2ee_parent_class parent_class
