@@ -196,12 +196,82 @@ find_request (GPtrArray *log, const char *method, const char *suffix, guint nth)
 }
 
 void
+progress_init (Progress *p)
+{
+  memset (p, 0, sizeof *p);
+  g_mutex_init (&p->lock);
+  p->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  p->total = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  p->thread = g_thread_self ();
+  p->cancellable = g_cancellable_new ();
+}
+
+void
+progress_clear (Progress *p)
+{
+  g_hash_table_unref (p->last);
+  g_hash_table_unref (p->total);
+  g_object_unref (p->cancellable);
+  g_mutex_clear (&p->lock);
+}
+
+void
+on_progress (const char *file, guint64 done, guint64 total, gpointer data)
+{
+  Progress *p = data;
+  gpointer last;
+
+  g_assert_cmpuint (done, <=, total);
+  g_mutex_lock (&p->lock);
+  if (g_hash_table_lookup_extended (p->last, file, NULL, &last))
+    g_assert_cmpuint (done, >=, GPOINTER_TO_SIZE (last));  /* never backwards */
+  g_hash_table_replace (p->last, g_strdup (file), GSIZE_TO_POINTER ((gsize) done));
+  g_hash_table_replace (p->total, g_strdup (file), GSIZE_TO_POINTER ((gsize) total));
+  p->calls++;
+  p->calls_in_thread += g_thread_self () == p->thread;
+  g_mutex_unlock (&p->lock);
+  if (p->cancel_after > 0 && strcmp (file, "model.safetensors") == 0
+      && done >= p->cancel_after)
+    g_cancellable_cancel (p->cancellable);
+}
+
+static guint64
+progress_lookup (Progress *p, GHashTable *table, const char *file)
+{
+  guint64 v;
+
+  g_mutex_lock (&p->lock);
+  v = GPOINTER_TO_SIZE (g_hash_table_lookup (table, file));
+  g_mutex_unlock (&p->lock);
+  return v;
+}
+
+guint64
+progress_last (Progress *p, const char *file)
+{
+  return progress_lookup (p, p->last, file);
+}
+
+guint64
+progress_total (Progress *p, const char *file)
+{
+  return progress_lookup (p, p->total, file);
+}
+
+void
 fetch_support_init (void)
 {
   model_dir = g_build_filename (g_getenv ("W2VEE_SOURCE_ROOT"), "models", "default",
       NULL);
   hub = hub_new (g_getenv ("W2VEE_TEST_TLS_PEM"));
   hub_add_model_dir (hub, REPO, model_dir);
+  {
+    g_autofree char *config = model_file ("config.json");
+    g_autoptr (GMappedFile) mapped = g_mapped_file_new (config, FALSE, NULL);
+    g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mapped);
+
+    hub_add_file (hub, REPO_NO_WEIGHTS, "config.json", bytes, FALSE);
+  }
 }
 
 void

@@ -6,7 +6,7 @@
 #ifndef W2VEE_TEST_FETCH_SUPPORT_H
 #define W2VEE_TEST_FETCH_SUPPORT_H
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "hub.h"
 
@@ -14,16 +14,17 @@ G_BEGIN_DECLS
 
 #define REPO "w2vee-test/default"
 #define URI "hf://" REPO
+#define REPO_NO_WEIGHTS "w2vee-test/no-weights"   /* config.json only */
 
 typedef struct {
   int unused;               /* the state is global: hub, cache */
 } Fixture;
 
-extern Hub *hub;              /* serves models/default as REPO */
+extern Hub *hub;              /* serves models/default as REPO, REPO_NO_WEIGHTS */
 extern char *model_dir;       /* models/default of the source tree */
 extern char *cache;           /* W2VEE_CACHE of the running test */
 
-/* Makes the hub (serving REPO) and model_dir; fetch_support_clear() undoes it. */
+/* Makes the hub (serving REPO and REPO_NO_WEIGHTS) and model_dir; fetch_support_clear() undoes it. */
 void fetch_support_init (void);
 void fetch_support_clear (void);
 
@@ -56,6 +57,28 @@ void assert_snapshot_complete (const char *dir);
 
 /* g_test_message() of each line of @text (TAP comments are one line each). */
 void message_lines (const char *prefix, const char *text);
+
+/* What the progress callback of a fetch reported. on_progress() checks each call
+ * (done <= total, never backwards) and records it, under @lock: it may run in a worker
+ * thread. */
+typedef struct {
+  GMutex lock;
+  GHashTable *last;         /* file -> last done */
+  GHashTable *total;        /* file -> total */
+  guint calls;
+  GThread *thread;          /* the thread of progress_init() */
+  guint calls_in_thread;    /* calls made in @thread */
+  guint64 cancel_after;     /* cancel once this many bytes of model.safetensors came */
+  GCancellable *cancellable;
+} Progress;
+
+void progress_init (Progress *p);
+void progress_clear (Progress *p);
+/* A W2veeFetchProgressFunc; @data is a Progress. */
+void on_progress (const char *file, guint64 done, guint64 total, gpointer data);
+/* The last done (or the total) reported for @file (0 when none). */
+guint64 progress_last (Progress *p, const char *file);
+guint64 progress_total (Progress *p, const char *file);
 
 /* The request of @method whose path ends with @suffix, the @nth (0-based). */
 HubRequest *find_request (GPtrArray *log, const char *method, const char *suffix,

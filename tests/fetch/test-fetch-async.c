@@ -15,25 +15,18 @@
 #include "fetch-support.h"
 #include "w2vee/w2vee.h"
 
-#define REPO_NO_WEIGHTS "w2vee-test/no-weights"
 #define THROTTLE_BYTES (64 << 10)     /* per 10 ms: the weights take about 2 s */
 #define CANCEL_AT_BYTES (1 << 20)
 
 static GThread *main_thread;
 
-/* One w2vee_fetch_async() and what the test saw of it. Written by the progress
- * callback (the worker thread) under @lock, and by the main context. */
+/* One w2vee_fetch_async() and what the test saw of it: @progress was made by the
+ * calling thread (its calls_in_thread count calls made there), its cancellable is the
+ * fetch's. */
 typedef struct {
-  GMutex lock;
-  GHashTable *last;           /* file -> last done, under @lock */
-  GHashTable *total;          /* file -> total, under @lock */
-  guint progress_calls;       /* under @lock */
-  guint progress_in_caller;   /* progress calls made in the caller's thread, under @lock */
-
+  Progress progress;
   GMainContext *context;      /* the caller's thread-default context */
   GMainLoop *loop;
-  GThread *caller;            /* the thread that called w2vee_fetch_async() */
-  GCancellable *cancellable;
   guint64 cancel_at;          /* cancel from the main context once the hub sent this */
   guint64 sent_at_cancel;     /* hub_bytes_sent (model.safetensors) when cancelled */
   guint ticks;                /* main-context ticks while the fetch ran */
@@ -48,43 +41,19 @@ static void
 async_init (Async *a, GMainContext *context)
 {
   memset (a, 0, sizeof *a);
-  g_mutex_init (&a->lock);
-  a->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  a->total = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  progress_init (&a->progress);
   a->context = g_main_context_ref (context);
   a->loop = g_main_loop_new (context, FALSE);
-  a->caller = g_thread_self ();
-  a->cancellable = g_cancellable_new ();
 }
 
 static void
 async_clear (Async *a)
 {
-  g_hash_table_unref (a->last);
-  g_hash_table_unref (a->total);
+  progress_clear (&a->progress);
   g_main_loop_unref (a->loop);
   g_main_context_unref (a->context);
-  g_object_unref (a->cancellable);
   g_free (a->dir);
   g_clear_error (&a->error);
-  g_mutex_clear (&a->lock);
-}
-
-static void
-on_progress (const char *file, guint64 done, guint64 total, gpointer data)
-{
-  Async *a = data;
-  gpointer last;
-
-  g_assert_cmpuint (done, <=, total);
-  g_mutex_lock (&a->lock);
-  if (g_hash_table_lookup_extended (a->last, file, NULL, &last))
-    g_assert_cmpuint (done, >=, GPOINTER_TO_SIZE (last));  /* never backwards */
-  g_hash_table_replace (a->last, g_strdup (file), GSIZE_TO_POINTER ((gsize) done));
-  g_hash_table_replace (a->total, g_strdup (file), GSIZE_TO_POINTER ((gsize) total));
-  a->progress_calls++;
-  a->progress_in_caller += g_thread_self () == a->caller;
-  g_mutex_unlock (&a->lock);
 }
 
 static void
@@ -95,7 +64,7 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer data)
 
   g_assert_null (source);
   g_assert_false (a->done);
-  a->callback_in_caller = g_thread_self () == a->caller && context == a->context;
+  a->callback_in_caller = g_thread_self () == a->progress.thread && context == a->context;
   a->dir = w2vee_fetch_finish (result, &a->error);
   a->done = TRUE;
   g_main_loop_quit (a->loop);
@@ -111,9 +80,9 @@ tick (gpointer data)
 
   a->ticks++;
   if (a->cancel_at > 0 && sent >= a->cancel_at
-      && !g_cancellable_is_cancelled (a->cancellable)) {
+      && !g_cancellable_is_cancelled (a->progress.cancellable)) {
     a->sent_at_cancel = sent;
-    g_cancellable_cancel (a->cancellable);
+    g_cancellable_cancel (a->progress.cancellable);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -130,9 +99,9 @@ async_run (Async *a, const char *uri, gboolean with_progress)
   g_source_attach (ticker, a->context);
   if (with_progress) {
     params.progress = on_progress;
-    params.progress_data = a;
+    params.progress_data = &a->progress;
   }
-  w2vee_fetch_async (uri, &params, a->cancellable, on_fetched, a);
+  w2vee_fetch_async (uri, &params, a->progress.cancellable, on_fetched, a);
   g_main_loop_run (a->loop);
   g_source_destroy (ticker);
   g_source_unref (ticker);
@@ -155,17 +124,17 @@ test_async_progress (Fixture *fixture, gconstpointer data)
   assert_snapshot_complete (a.dir);
   g_assert_true (a.callback_in_caller);
 
-  g_assert_cmpuint (g_hash_table_size (a.last), ==, 4);
-  g_assert_cmpuint (GPOINTER_TO_SIZE (g_hash_table_lookup (a.last, "model.safetensors")),
-      ==, file_size (weights));
-  g_assert_cmpuint (GPOINTER_TO_SIZE (g_hash_table_lookup (a.total, "model.safetensors")),
-      ==, file_size (weights));
+  g_assert_cmpuint (g_hash_table_size (a.progress.last), ==, 4);
+  g_assert_cmpuint (progress_last (&a.progress, "model.safetensors"), ==,
+      file_size (weights));
+  g_assert_cmpuint (progress_total (&a.progress, "model.safetensors"), ==,
+      file_size (weights));
   /* start, some intermediate calls of the throttled weights, end */
-  g_assert_cmpuint (a.progress_calls, >, 4 + 2);
-  g_assert_cmpuint (a.progress_in_caller, ==, 0);
+  g_assert_cmpuint (a.progress.calls, >, 4 + 2);
+  g_assert_cmpuint (a.progress.calls_in_thread, ==, 0);
   /* the caller's loop kept running while the weights came */
   g_test_message ("%u progress calls, %u main-context ticks during the fetch",
-      a.progress_calls, a.ticks);
+      a.progress.calls, a.ticks);
   g_assert_cmpuint (a.ticks, >, 0);
   async_clear (&a);
 }
@@ -234,7 +203,7 @@ test_async_cancelled_before (Fixture *fixture, gconstpointer data)
   Async a;
 
   async_init (&a, g_main_context_default ());
-  g_cancellable_cancel (a.cancellable);
+  g_cancellable_cancel (a.progress.cancellable);
   async_run (&a, URI, FALSE);
   g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (g_file_test (snapshots, G_FILE_TEST_EXISTS));
@@ -308,8 +277,8 @@ test_async_thread_context (Fixture *fixture, gconstpointer data)
   g_assert_no_error (a.error);
   assert_snapshot_complete (a.dir);
   g_assert_true (a.callback_in_caller);
-  g_assert_true (a.caller != main_thread);
-  g_assert_cmpuint (a.progress_in_caller, ==, 0);
+  g_assert_true (a.progress.thread != main_thread);
+  g_assert_cmpuint (a.progress.calls_in_thread, ==, 0);
   /* nothing was left for the global default context */
   g_assert_false (g_main_context_pending (g_main_context_default ()));
   async_clear (&a);
@@ -483,13 +452,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   main_thread = g_thread_self ();
   fetch_support_init ();
-  {
-    g_autofree char *config = model_file ("config.json");
-    g_autoptr (GMappedFile) mapped = g_mapped_file_new (config, FALSE, NULL);
-    g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mapped);
-
-    hub_add_file (hub, REPO_NO_WEIGHTS, "config.json", bytes, FALSE);
-  }
 
   TEST ("/fetch/async/progress", test_async_progress);
   TEST ("/fetch/async/cancel-resume", test_async_cancel_resume);

@@ -25,7 +25,6 @@
 #include "w2vee/w2vee.h"
 
 #define REPO_BIN "w2vee-test/bin-only"
-#define REPO_NO_WEIGHTS "w2vee-test/no-weights"
 #define TOKEN "hf_TESTtokenDoNotLeak0123456789"
 #define SAYING "open the window and let the sunshine in"
 
@@ -81,48 +80,6 @@ transcribe (const char *model_path, const SpeechSignal *signal)
   logits = w2vee_session_logits (session, exit, &frames);
   t = w2vee_ctc_greedy (model, logits, frames);
   return g_strdup (t->text);
-}
-
-typedef struct {
-  GHashTable *last;     /* file -> last done */
-  GHashTable *total;    /* file -> total */
-  guint calls;
-  guint64 cancel_after; /* cancel once this many bytes of model.safetensors came */
-  GCancellable *cancellable;
-} Progress;
-
-static void
-on_progress (const char *file, guint64 done, guint64 total, gpointer data)
-{
-  Progress *p = data;
-  gpointer last;
-
-  g_assert_cmpuint (done, <=, total);
-  if (g_hash_table_lookup_extended (p->last, file, NULL, &last))
-    g_assert_cmpuint (done, >=, GPOINTER_TO_SIZE (last));  /* never backwards */
-  g_hash_table_replace (p->last, g_strdup (file), GSIZE_TO_POINTER ((gsize) done));
-  g_hash_table_replace (p->total, g_strdup (file), GSIZE_TO_POINTER ((gsize) total));
-  p->calls++;
-  if (p->cancel_after > 0 && strcmp (file, "model.safetensors") == 0
-      && done >= p->cancel_after)
-    g_cancellable_cancel (p->cancellable);
-}
-
-static void
-progress_init (Progress *p)
-{
-  memset (p, 0, sizeof *p);
-  p->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  p->total = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  p->cancellable = g_cancellable_new ();
-}
-
-static void
-progress_clear (Progress *p)
-{
-  g_hash_table_unref (p->last);
-  g_hash_table_unref (p->total);
-  g_object_unref (p->cancellable);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -994,13 +951,6 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);        /* speech.c decodes espeak-ng's WAV with GStreamer */
 
   fetch_support_init ();
-  {
-    g_autofree char *config = model_file ("config.json");
-    g_autoptr (GMappedFile) mapped = g_mapped_file_new (config, FALSE, NULL);
-    g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mapped);
-
-    hub_add_file (hub, REPO_NO_WEIGHTS, "config.json", bytes, FALSE);
-  }
   /* config.json and friends of models/default, pytorch_model.bin written by torch */
   hub_add_model_dir (hub, REPO_BIN, g_getenv ("W2VEE_TEST_BIN_DIR"));
 
