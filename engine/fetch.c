@@ -17,9 +17,10 @@
  *   CACHE/urls--SHA256(BASE URL)/...                 the same for https:// base URLs
  *   CACHE/.locks/REPO FOLDER/KEY.lock                flock()ed while KEY downloads
  *
- * Rules (docs/models.md, "Interruptions, resuming"): every download goes to blobs/KEY.incomplete, is
- * checked for size and hash, fsync()ed, renamed into place and the directory fsync()ed:
- * a file at its final name is always complete and verified. A partial file is resumed
+ * Rules (docs/models.md, "Interruptions, resuming"): every download goes to
+ * blobs/KEY.incomplete, is checked for size and hash, fsync()ed, renamed into place and
+ * the directory fsync()ed: a file at its final name is always complete and verified.
+ * A partial file is resumed
  * with Range (and If-Range where the validator of the URL it comes from is known); a
  * server that answers 200 instead of 206 restarts it from zero. Redirects are followed
  * by hand, at most MAX_REDIRECTS, never from https to plain http. TLS certificates are
