@@ -773,10 +773,12 @@ w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (w2vee_uri_is_remote (path)) {
-    /* a model URI: fetched into the cache first (engine/fetch.c), loaded from there */
-    g_autofree char *local = w2vee_fetch (path, NULL, error);
-
-    return local != NULL ? w2vee_model_load_full (local, flags, error) : NULL;
+    /* loading never touches the network: the caller fetches (engine/hub/fetch.c) */
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "%s: a model URI, not a directory: fetch it first (w2vee_fetch(), "
+        "w2vee_fetch_async() or 'w2vee fetch %s') and load the directory it gives",
+        path, path);
+    return NULL;
   }
   dir = g_canonicalize_filename (path, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {

@@ -12,7 +12,7 @@
 #
 # The model is the "model" property, else $W2VEE_MODEL, else the default model.
 # From a build tree, run it through `meson devenv -C BUILDDIR` (which puts the
-# uninstalled plugin on GST_PLUGIN_PATH).
+# uninstalled plugin on GST_PLUGIN_PATH and sets W2VEE_MODEL to models/default).
 set -eu
 
 file=${1:-}

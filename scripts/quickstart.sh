@@ -10,4 +10,6 @@ scripts/install-deps.sh
 ninja -C build
 echo
 echo "w2vee transcribe -e all examples/hello.wav  (models/default, one line per exit)"
-build/tools/w2vee transcribe -e all examples/hello.wav
+# meson devenv: the uninstalled w2vee, with W2VEE_MODEL set to models/default (nothing
+# of the build tree is compiled into libw2vee, which looks only in the installed DATADIR)
+meson devenv -C build -w "$PWD" w2vee transcribe -e all examples/hello.wav

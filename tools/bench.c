@@ -211,11 +211,9 @@ prepare (Bench *self)
   double t0, ready_ms;
   guint n_exits;
 
-  path = w2vee_tool_find_model (self->model_arg, &error);
-  if (path == NULL) {
-    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+  path = w2vee_tool_model_dir (COMMAND, self->model_arg);
+  if (path == NULL)
     return W2VEE_EXIT_RUNTIME;
-  }
   self->samples = synthetic_audio (self->n_samples);
 
   t0 = w2vee_tool_now_ms ();

@@ -3,8 +3,12 @@
 /* Shared by the w2vee subcommands (see common.h). */
 #include "common.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "audio.h"
 #include "w2vee/w2vee.h"
@@ -12,12 +16,78 @@
 char *
 w2vee_tool_find_model (const char *requested, GError **error)
 {
-  g_autofree char *exe = NULL;
-
   if (requested != NULL)
     return g_strdup (requested);
-  exe = g_file_read_link ("/proc/self/exe", NULL);
-  return w2vee_default_model_path (exe, error);
+  return w2vee_default_model_path (NULL, error);
+}
+
+/* One w2vee_tool_fetch(): the loop runs until the fetch's callback. */
+typedef struct {
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  GAsyncResult *result;
+} ToolFetch;
+
+static void
+on_fetched (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ToolFetch *tf = data;
+
+  tf->result = g_object_ref (result);
+  g_main_loop_quit (tf->loop);
+}
+
+/* The first SIGINT or SIGTERM cancels the fetch (it ends within a moment); a second
+ * one ends the process at once. */
+static gboolean
+on_signal (gpointer data)
+{
+  ToolFetch *tf = data;
+
+  if (g_cancellable_is_cancelled (tf->cancellable))
+    _exit (W2VEE_EXIT_RUNTIME);
+  g_cancellable_cancel (tf->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSource *
+add_signal_source (GMainContext *context, int signum, ToolFetch *tf)
+{
+  GSource *source = g_unix_signal_source_new (signum);
+
+  g_source_set_callback (source, on_signal, tf, NULL);
+  g_source_attach (source, context);
+  return source;
+}
+
+char *
+w2vee_tool_fetch (const char *uri, const W2veeFetchParams *params, GError **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  ToolFetch tf = { 0 };
+  GSource *sigint, *sigterm;
+  char *dir;
+
+  /* a context of its own: the callback and the signals are all the loop dispatches */
+  g_main_context_push_thread_default (context);
+  tf.loop = g_main_loop_new (context, FALSE);
+  tf.cancellable = g_cancellable_new ();
+  sigint = add_signal_source (context, SIGINT, &tf);
+  sigterm = add_signal_source (context, SIGTERM, &tf);
+  w2vee_fetch_async (uri, params, tf.cancellable, on_fetched, &tf);
+  g_main_loop_run (tf.loop);
+  /* removing the last signal source gives SIGINT and SIGTERM their default action */
+  g_source_destroy (sigint);
+  g_source_unref (sigint);
+  g_source_destroy (sigterm);
+  g_source_unref (sigterm);
+  g_main_context_pop_thread_default (context);
+
+  dir = w2vee_fetch_finish (tf.result, error);
+  g_object_unref (tf.result);
+  g_object_unref (tf.cancellable);
+  g_main_loop_unref (tf.loop);
+  return dir;
 }
 
 static gboolean no_pickle;
@@ -41,6 +111,33 @@ w2vee_tool_load_flags (void)
   return no_pickle ? W2VEE_LOAD_NO_PICKLE : W2VEE_LOAD_DEFAULT;
 }
 
+char *
+w2vee_tool_model_dir (const char *command, const char *requested)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = NULL;
+  char *dir;
+
+  uri = w2vee_tool_find_model (requested, &error);
+  if (uri == NULL) {
+    fprintf (stderr, "w2vee %s: %s; or name a model with -m DIR|URI\n", command,
+        error->message);
+    return NULL;
+  }
+  if (!w2vee_uri_is_remote (uri))
+    return g_steal_pointer (&uri);
+  /* fetched silently into the cache (progress: w2vee fetch), loaded from there */
+  dir = w2vee_tool_fetch (uri, NULL, &error);
+  if (dir == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      fprintf (stderr, "w2vee %s: interrupted while fetching %s; what was downloaded is "
+          "kept and the next run resumes\n", command, uri);
+    else
+      fprintf (stderr, "w2vee %s: cannot load the model: %s\n", command, error->message);
+  }
+  return dir;
+}
+
 W2veeModel *
 w2vee_tool_load_model (const char *command, const char *requested, gboolean verbose)
 {
@@ -49,11 +146,9 @@ w2vee_tool_load_model (const char *command, const char *requested, gboolean verb
   W2veeModel *model;
   double t0;
 
-  path = w2vee_tool_find_model (requested, &error);
-  if (path == NULL) {
-    fprintf (stderr, "w2vee %s: %s\n", command, error->message);
+  path = w2vee_tool_model_dir (command, requested);
+  if (path == NULL)
     return NULL;
-  }
   t0 = w2vee_tool_now_ms ();
   model = w2vee_model_load_full (path, w2vee_tool_load_flags (), &error);
   if (model == NULL) {

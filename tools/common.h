@@ -34,17 +34,45 @@ int w2vee_cmd_fetch (int argc, char **argv);
  * w2vee_tool_find_model:
  * @requested: the -m argument, or NULL.
  *
- * Returns: (transfer full): @requested if given; else w2vee_default_model_path() for
- * this executable ($W2VEE_MODEL, the build tree's models/default when running
- * uninstalled, the installed default model), or NULL with @error.
+ * Returns: (transfer full): @requested if given; else w2vee_default_model_path()
+ * ($W2VEE_MODEL, else the installed default model), or NULL with @error. A directory
+ * or a model URI.
  */
 char *w2vee_tool_find_model (const char *requested, GError **error);
+
+/**
+ * w2vee_tool_fetch:
+ * @uri: a model URI (w2vee_uri_is_remote()).
+ * @params: (nullable): progress and offline; its cancellable must be NULL.
+ *
+ * w2vee_fetch_async() with a GMainLoop of its own (in a context pushed as the thread's
+ * default meanwhile) waiting for it: the first SIGINT or SIGTERM cancels the fetch
+ * (what was downloaded is kept), a second one ends the process. Progress is called from
+ * the fetch's worker thread.
+ * Returns: (transfer full): the snapshot directory, or NULL with @error
+ * (G_IO_ERROR_CANCELLED when interrupted).
+ */
+char *w2vee_tool_fetch (const char *uri, const W2veeFetchParams *params, GError **error);
+
+/**
+ * w2vee_tool_model_dir:
+ * @command: the subcommand, for messages.
+ * @requested: the -m argument, or NULL (see w2vee_tool_find_model()).
+ *
+ * The model's local directory: a model URI is fetched first with w2vee_tool_fetch(),
+ * silently (Ctrl-C cancels it).
+ * Returns: (transfer full): the directory, or NULL after printing "w2vee COMMAND: ..."
+ * to stderr (a runtime error: W2VEE_EXIT_RUNTIME).
+ */
+char *w2vee_tool_model_dir (const char *command, const char *requested);
 
 /**
  * w2vee_tool_load_model:
  * @command: the subcommand, for messages.
  * @requested: the -m argument, or NULL (see w2vee_tool_find_model()).
  * @verbose: also print the model's path, exits, weight size and load time to stderr.
+ *
+ * Loads the directory w2vee_tool_model_dir() gives (a URI is fetched first).
  *
  * Returns: (transfer full): the model, or NULL after printing "w2vee COMMAND: ..." to
  * stderr (a runtime error: W2VEE_EXIT_RUNTIME).

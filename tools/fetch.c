@@ -5,17 +5,14 @@
  *
  *   w2vee fetch [--offline] [-q] hf://ORG/NAME[@REVISION] | https://BASE/
  *
- * The fetch runs in a thread while the main thread waits for it, or for SIGINT/SIGTERM,
- * which cancel it (what was downloaded is kept, and resumed by the next run). Progress
- * goes to stderr: a bar redrawn in place on a terminal, plain lines otherwise; the
- * snapshot directory goes to stdout.
+ * The fetch is w2vee_fetch_async() while a main loop waits for it, or for SIGINT/SIGTERM,
+ * which cancel it (w2vee_tool_fetch(): what was downloaded is kept, and resumed by the
+ * next run). Progress goes to stderr: a bar redrawn in place on a terminal, plain lines
+ * otherwise; the snapshot directory goes to stdout.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "common.h"
 #include "w2vee/w2vee.h"
@@ -30,14 +27,7 @@ typedef struct {
   gboolean quiet;
   char **args;
 
-  /* the fetch thread's result */
-  char *uri;
-  char *dir;
-  GError *error;
-  GMainLoop *loop;
-  GCancellable *cancellable;
-
-  /* progress, written by the fetch thread only */
+  /* progress, written by the fetch's worker thread only (read once it is over) */
   gboolean tty;
   char *file;             /* the file being reported */
   guint64 started_at;     /* bytes it had when this run started on it */
@@ -68,7 +58,7 @@ draw_bar (Fetch *self, guint64 done, guint64 total)
       (int) (fraction * 100), have, all, rate != NULL ? rate : "");
 }
 
-/* Called by the engine from the fetch thread. */
+/* Called by the engine from the fetch's worker thread. */
 static void
 on_progress (const char *file, guint64 done, guint64 total, gpointer data)
 {
@@ -111,42 +101,6 @@ on_progress (const char *file, guint64 done, guint64 total, gpointer data)
   fflush (stderr);
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-fetch_thread (gpointer data)
-{
-  Fetch *self = data;
-  W2veeFetchParams params = w2vee_fetch_default_params ();
-
-  params.cancellable = self->cancellable;
-  params.progress = on_progress;
-  params.progress_data = self;
-  params.offline = self->offline;
-  self->dir = w2vee_fetch (self->uri, &params, &self->error);
-  /* a source, dispatched by the loop even if it is not running yet */
-  g_idle_add (quit_loop, self->loop);
-  return NULL;
-}
-
-/* The first SIGINT or SIGTERM cancels the fetch (it ends within a moment); a
- * second one ends the process at once. */
-static gboolean
-on_signal (gpointer data)
-{
-  Fetch *self = data;
-
-  if (g_cancellable_is_cancelled (self->cancellable))
-    _exit (W2VEE_EXIT_RUNTIME);
-  g_cancellable_cancel (self->cancellable);
-  return G_SOURCE_CONTINUE;
-}
-
 int
 w2vee_cmd_fetch (int argc, char **argv)
 {
@@ -161,8 +115,9 @@ w2vee_cmd_fetch (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  GThread *thread;
-  guint sigint, sigterm;
+  W2veeFetchParams params = w2vee_fetch_default_params ();
+  g_autofree char *dir = NULL;
+  const char *uri;
   int status = W2VEE_EXIT_OK;
 
   context = g_option_context_new ("- download a model into the cache");
@@ -188,44 +143,34 @@ w2vee_cmd_fetch (int argc, char **argv)
         "one URI at a time");
     goto out;
   }
-  self.uri = self.args[0];
-  if (!w2vee_uri_is_remote (self.uri)) {
+  uri = self.args[0];
+  if (!w2vee_uri_is_remote (uri)) {
     status = w2vee_tool_usage_error (COMMAND, "'%s' is not a model URI (hf://ORG/NAME, "
-        "https://BASE/)", self.uri);
+        "https://BASE/)", uri);
     goto out;
   }
 
   self.tty = isatty (STDERR_FILENO);
-  self.cancellable = g_cancellable_new ();
-  self.loop = g_main_loop_new (NULL, FALSE);
-  sigint = g_unix_signal_add (SIGINT, on_signal, &self);
-  sigterm = g_unix_signal_add (SIGTERM, on_signal, &self);
-  thread = g_thread_new ("w2vee-fetch", fetch_thread, &self);
-  g_main_loop_run (self.loop);
-  g_thread_join (thread);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
-
-  if (self.dir == NULL) {
+  params.progress = on_progress;
+  params.progress_data = &self;
+  params.offline = self.offline;
+  dir = w2vee_tool_fetch (uri, &params, &error);
+  if (dir == NULL) {
     if (self.tty && !self.quiet && self.file != NULL)
       fputc ('\n', stderr);
-    if (g_error_matches (self.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       fprintf (stderr, "w2vee " COMMAND ": interrupted; what was downloaded is kept and "
-          "the next 'w2vee fetch %s' resumes\n", self.uri);
+          "the next 'w2vee fetch %s' resumes\n", uri);
     else
-      fprintf (stderr, "w2vee " COMMAND ": %s\n", self.error->message);
+      fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
     status = W2VEE_EXIT_RUNTIME;
     goto out;
   }
-  printf ("%s\n", self.dir);
+  printf ("%s\n", dir);
   if (!w2vee_tool_flush_stdout (COMMAND))
     status = W2VEE_EXIT_RUNTIME;
 
 out:
-  g_clear_pointer (&self.loop, g_main_loop_unref);
-  g_clear_object (&self.cancellable);
-  g_clear_error (&self.error);
-  g_free (self.dir);
   g_free (self.file);
   g_strfreev (self.args);
   return status;

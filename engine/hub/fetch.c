@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Model URIs: hf://ORG/NAME[@REVISION] and https://BASE/ fetched into a verified cache
- * over libsoup (docs/models.md for the user's view).
+ * over libsoup (docs/models.md for the user's view): w2vee_fetch() blocks;
+ * w2vee_fetch_async() runs it in a GTask worker thread.
  *
  * Cache layout, as the Hugging Face hub's cache:
  *
@@ -16,9 +17,10 @@
  *   CACHE/urls--SHA256(BASE URL)/...                 the same for https:// base URLs
  *   CACHE/.locks/REPO FOLDER/KEY.lock                flock()ed while KEY downloads
  *
- * Rules (reliability.md "Downloads"): every download goes to blobs/KEY.incomplete, is
- * checked for size and hash, fsync()ed, renamed into place and the directory fsync()ed:
- * a file at its final name is always complete and verified. A partial file is resumed
+ * Rules (docs/models.md, "Interruptions, resuming"): every download goes to
+ * blobs/KEY.incomplete, is checked for size and hash, fsync()ed, renamed into place and
+ * the directory fsync()ed: a file at its final name is always complete and verified.
+ * A partial file is resumed
  * with Range (and If-Range where the validator of the URL it comes from is known); a
  * server that answers 200 instead of 206 restarts it from zero. Redirects are followed
  * by hand, at most MAX_REDIRECTS, never from https to plain http. TLS certificates are
@@ -1448,4 +1450,75 @@ w2vee_fetch (const char *uri, const W2veeFetchParams *params, GError **error)
 out:
   fetch_clear (&f);
   return dir;
+}
+
+/* ------------------------------------------------------------------------- */
+/* w2vee_fetch_async                                                         */
+/* ------------------------------------------------------------------------- */
+
+/* What the worker needs: owned by the task. */
+typedef struct {
+  char *uri;
+  W2veeFetchParams params;    /* the caller's, copied; cancellable: the task's */
+} AsyncFetch;
+
+static void
+async_fetch_free (gpointer data)
+{
+  AsyncFetch *a = data;
+
+  g_free (a->uri);
+  g_free (a);
+}
+
+/* In a worker thread of GIO's pool: the blocking fetch, with the task's cancellable. */
+static void
+async_fetch_run (GTask *task, gpointer source, gpointer task_data,
+    GCancellable *cancellable)
+{
+  AsyncFetch *a = task_data;
+  GError *error = NULL;
+  char *dir;
+
+  a->params.cancellable = cancellable;
+  dir = w2vee_fetch (a->uri, &a->params, &error);
+  if (dir != NULL)
+    g_task_return_pointer (task, dir, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+w2vee_fetch_async (const char *uri, const W2veeFetchParams *params,
+    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  AsyncFetch *a;
+
+  g_return_if_fail (uri != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (params == NULL || params->cancellable == NULL);
+
+  a = g_new0 (AsyncFetch, 1);
+  a->uri = g_strdup (uri);
+  a->params = params != NULL ? *params : w2vee_fetch_default_params ();
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, w2vee_fetch_async);
+  g_task_set_name (task, "w2vee_fetch_async");
+  g_task_set_task_data (task, a, async_fetch_free);
+  /* not return-on-cancel: the worker stops within moments of a cancel (the requests
+   * are cancelled), and returning earlier would let it call progress after the
+   * callback */
+  g_task_run_in_thread (task, async_fetch_run);
+}
+
+char *
+w2vee_fetch_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == w2vee_fetch_async,
+      NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,43 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* Where the default model lives (shared by the CLI and the element). */
+/* Where the default model lives (shared by the CLI and the element). Only the installed
+ * location is compiled in: a build tree is found through $W2VEE_MODEL, which
+ * `meson devenv`, the tests and scripts/quickstart.sh set (models/meson.build). */
 #include "w2vee/w2vee.h"
 
-#include <string.h>
-
 #include "w2vee-config.h"
-
-/* TRUE when @binary (a file of ours) lies in the build tree this library was
- * configured for, i.e. the program runs uninstalled. */
-static gboolean
-in_build_tree (const char *binary)
-{
-  g_autofree char *file = NULL;
-  g_autofree char *root = NULL;
-
-  if (binary == NULL)
-    return FALSE;
-  file = g_canonicalize_filename (binary, NULL);
-  root = g_canonicalize_filename (W2VEE_BUILD_ROOT, NULL);
-  return g_str_has_prefix (file, root) && file[strlen (root)] == G_DIR_SEPARATOR;
-}
 
 char *
 w2vee_default_model_path (const char *binary, GError **error)
 {
   const char *env = g_getenv ("W2VEE_MODEL");
-  g_autofree char *source = g_build_filename (W2VEE_SOURCE_ROOT, "models", "default", NULL);
-  g_autofree char *installed = g_build_filename (W2VEE_DATADIR, "models", "default", NULL);
-  gboolean uninstalled = in_build_tree (binary);
+  g_autofree char *installed = NULL;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* an empty value counts as unset (the element's tests clear it that way) */
   if (env != NULL && env[0] != '\0')
     return g_strdup (env);
-  if (uninstalled && g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
+  installed = g_build_filename (W2VEE_DATADIR, "models", "default", NULL);
   if (g_file_test (installed, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&installed);
   g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND,
-      "no default model found (looked for %s%s%s); give a model directory or set "
-      "W2VEE_MODEL", uninstalled ? source : "", uninstalled ? " and " : "", installed);
+      "no default model: W2VEE_MODEL is not set and the installed default model %s is "
+      "not a directory (from a build tree: run through 'meson devenv', or set "
+      "W2VEE_MODEL to its models/default)", installed);
   return NULL;
 }

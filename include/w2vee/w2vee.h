@@ -84,9 +84,10 @@ typedef struct _W2veeModel W2veeModel;
 /**
  * w2vee_model_load:
  * @path: a model directory in the Hugging Face layout (config.json, model.safetensors
- *   or pytorch_model.bin, optionally vocab.json and preprocessor_config.json), or a model URI
- *   (w2vee_uri_is_remote()): that is fetched first with w2vee_fetch() and default
- *   parameters, blocking the calling thread.
+ *   or pytorch_model.bin, optionally vocab.json and preprocessor_config.json). A model
+ *   URI (w2vee_uri_is_remote()) is refused with W2VEE_ERROR_INVALID_ARGUMENT: fetch it
+ *   first (w2vee_fetch(), w2vee_fetch_async(), `w2vee fetch`) and load the directory
+ *   that returns, so that loading never touches the network.
  *
  * Maps model.safetensors (no second copy of F32 tensors that are suitably aligned);
  * F16 and BF16 tensors are converted to F32 once, here. Every structural check of
@@ -153,12 +154,16 @@ W2VEE_API const char *w2vee_model_path (const W2veeModel *model);
 
 /**
  * w2vee_default_model_path:
- * @binary: (nullable): the calling program's executable or plugin file.
+ * @binary: (nullable): unused, kept for source compatibility (it once told whether the
+ *   caller ran from a build tree); pass NULL.
  *
- * Returns: (transfer full): $W2VEE_MODEL when set; else, when @binary lies in the build
- * tree this library was built in, the source tree's models/default if it exists; else the
- * installed DATADIR/w2vee/models/default if it exists; else NULL and @error
- * (W2VEE_ERROR_NOT_FOUND) naming where it looked.
+ * The model used when none is given. Nothing about the build tree is compiled in: an
+ * uninstalled program finds the source tree's models/default through $W2VEE_MODEL,
+ * which `meson devenv`, the tests and scripts/quickstart.sh set.
+ *
+ * Returns: (transfer full): $W2VEE_MODEL when set and not empty (a directory or a model
+ * URI, returned as it is); else the installed DATADIR/w2vee/models/default if it is a
+ * directory; else NULL and @error (W2VEE_ERROR_NOT_FOUND) naming that directory.
  */
 W2VEE_API char *w2vee_default_model_path (const char *binary, GError **error);
 
@@ -174,15 +179,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeModel, w2vee_model_unref)
  * @done: bytes of @file on disk so far (a resumed download starts above 0).
  * @total: the size of @file in bytes, as the server announced it.
  *
- * Called from the thread running w2vee_fetch(): once when a file starts (@done = @total
- * when it is already in the cache), at most every 100 ms while it downloads, and once
- * when it is complete and verified (@done = @total).
+ * Called from the thread running w2vee_fetch() (for w2vee_fetch_async(): the task's
+ * worker thread, never the caller's main context): once when a file starts (@done =
+ * @total when it is already in the cache), at most every 100 ms while it downloads, and
+ * once when it is complete and verified (@done = @total).
  */
 typedef void (*W2veeFetchProgressFunc) (const char *file, guint64 done, guint64 total,
     gpointer user_data);
 
 typedef struct {
-  GCancellable *cancellable;        /* (nullable) cancel from any thread: the fetch fails with
+  GCancellable *cancellable;        /* (nullable) w2vee_fetch() only (w2vee_fetch_async()
+                                     * takes its own argument and needs NULL here): cancel
+                                     * from any thread, the fetch fails with
                                      * G_IO_ERROR_CANCELLED and keeps what it downloaded */
   W2veeFetchProgressFunc progress;  /* (nullable) */
   gpointer progress_data;
@@ -213,8 +221,9 @@ W2VEE_API gboolean w2vee_uri_is_remote (const char *path_or_uri);
  * preprocessor_config.json are in the cache ($W2VEE_CACHE, else $XDG_CACHE_HOME/w2vee),
  * downloading what is missing or changed: each download is resumable, checked against
  * the size and hash the server announced, and moved into place atomically. Blocks for as
- * long as the downloads take (use a thread; cancel with @params->cancellable). $HF_TOKEN,
- * when set, is sent as a bearer token to the HF_ENDPOINT origin only.
+ * long as the downloads take (use w2vee_fetch_async() or a thread of your own; cancel
+ * with @params->cancellable). $HF_TOKEN, when set, is sent as a bearer token to the
+ * HF_ENDPOINT origin only.
  *
  * Errors: W2VEE_ERROR_INVALID_ARGUMENT (malformed URI), W2VEE_ERROR_NOT_FOUND (a required
  * file is not on the server), W2VEE_ERROR_NETWORK, W2VEE_ERROR_CHECKSUM,
@@ -226,6 +235,34 @@ W2VEE_API gboolean w2vee_uri_is_remote (const char *path_or_uri);
  */
 W2VEE_API char *w2vee_fetch (const char *uri, const W2veeFetchParams *params,
     GError **error);
+
+/**
+ * w2vee_fetch_async:
+ * @uri: as for w2vee_fetch().
+ * @params: (nullable): as for w2vee_fetch(), copied (the struct, not what it points
+ *   to: @params->progress_data must stay valid until @callback runs). Its cancellable
+ *   must be NULL: pass it as @cancellable (both set is a programmer error: a critical,
+ *   and @callback is never called).
+ * @cancellable: (nullable): cancels the fetch from any thread: it finishes promptly
+ *   with G_IO_ERROR_CANCELLED and keeps what it downloaded, for the next fetch to resume.
+ * @callback: called in the thread-default main context of the calling thread (which
+ *   must run it) once the fetch is over; call w2vee_fetch_finish() there.
+ *
+ * w2vee_fetch() in a worker thread of GIO's pool (GTask): the caller does not block.
+ * @params->progress is called from that worker thread, not from the main context.
+ */
+void w2vee_fetch_async (const char *uri, const W2veeFetchParams *params,
+    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+
+/**
+ * w2vee_fetch_finish:
+ * @result: the result passed to the callback of w2vee_fetch_async().
+ *
+ * Returns: (transfer full): the local snapshot directory, for w2vee_model_load(), or NULL
+ * and @error: the errors of w2vee_fetch(); G_IO_ERROR_CANCELLED whenever @cancellable was
+ * cancelled before the callback ran, even if the files had arrived (they stay cached).
+ */
+char *w2vee_fetch_finish (GAsyncResult *result, GError **error);
 
 /* ------------------------------------------------------------------------- */
 /* Session                                                                   */

@@ -167,15 +167,25 @@ def case_runtime_errors(e):
     _, out, err = e.run("transcribe", wav, env={"W2VEE_MODEL": env_model}, expect=1)
     check(env_model in err, f"$W2VEE_MODEL dir not named: {err!r}")
 
-    # no -m, no $W2VEE_MODEL: the default model, or a message saying to pass -m
-    default = os.path.join(os.environ.get("W2VEE_SOURCE_ROOT", "/nonexistent"), "models",
-                           "default")
-    if os.path.isdir(default):
-        _, out, _ = e.run("transcribe", wav, expect=0)
-        check(out.strip() != "", "the default model printed nothing")
-    else:
-        _, out, err = e.run("transcribe", wav, expect=1)
-        check("-m" in err and default in err, f"no default model: {err!r}")
+    # no -m: $W2VEE_MODEL, as `meson devenv` and the tests set it (models/default)
+    default = os.path.join(os.environ["W2VEE_SOURCE_ROOT"], "models", "default")
+    _, out, _ = e.run("transcribe", wav, env={"W2VEE_MODEL": default}, expect=0)
+    check(out.strip() != "", "the default model printed nothing")
+
+    # no -m, no $W2VEE_MODEL (unset or empty): the installed default model, or a
+    # message naming where it looked and saying to pass -m or set W2VEE_MODEL; the
+    # build tree is never looked at (nothing of it is compiled into libw2vee)
+    installed = os.environ["W2VEE_TEST_INSTALLED_MODEL"]
+    for env in (None, {"W2VEE_MODEL": ""}):
+        if os.path.isdir(installed):
+            _, out, _ = e.run("transcribe", wav, env=env, expect=0)
+            check(out.strip() != "", "the installed default model printed nothing")
+        else:
+            _, out, err = e.run("transcribe", wav, env=env, expect=1)
+            check(installed in err and "-m" in err and "W2VEE_MODEL" in err,
+                  f"no default model: {err!r}")
+            check(default not in err, f"the source tree was looked at: {err!r}")
+            check(out == "", "output without a model")
 
     not_dir = e.path("not-a-model.txt")
     with open(not_dir, "w") as f:

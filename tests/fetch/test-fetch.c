@@ -20,24 +20,14 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
-#include "hub.h"
+#include "fetch-support.h"
 #include "speech.h"
 #include "w2vee/w2vee.h"
 
-#define REPO "w2vee-test/default"
-#define URI "hf://" REPO
 #define REPO_BIN "w2vee-test/bin-only"
-#define REPO_NO_WEIGHTS "w2vee-test/no-weights"
 #define TOKEN "hf_TESTtokenDoNotLeak0123456789"
 #define SAYING "open the window and let the sunshine in"
 
-typedef struct {
-  int unused;               /* the state is global: hub, cache */
-} Fixture;
-
-static Hub *hub;
-static char *model_dir;       /* models/default of the source tree */
-static char *cache;           /* W2VEE_CACHE of the running test */
 static GString *log_text;     /* everything logged, to look for the token */
 static GMutex log_lock;
 
@@ -58,177 +48,6 @@ capture_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoi
   if (level & G_LOG_LEVEL_DEBUG)
     return G_LOG_WRITER_HANDLED;      /* kept, not printed (stdout is TAP) */
   return g_log_writer_default (level, fields, n_fields, data);
-}
-
-/* A fresh cache and the default environment for every test. */
-static void
-setup (Fixture *fixture, gconstpointer data)
-{
-  hub_reset (hub);
-  cache = g_dir_make_tmp ("w2vee-fetch-XXXXXX", NULL);
-  g_assert_nonnull (cache);
-  g_setenv ("W2VEE_CACHE", cache, TRUE);
-  g_setenv ("HF_ENDPOINT", hub_endpoint (hub), TRUE);
-  g_unsetenv ("HF_TOKEN");
-  g_unsetenv ("HF_HUB_OFFLINE");
-  g_unsetenv ("W2VEE_OFFLINE");
-  g_unsetenv ("W2VEE_FETCH_TIMEOUT");
-}
-
-static void
-teardown (Fixture *fixture, gconstpointer data)
-{
-  hub_remove_tree (cache);
-  g_clear_pointer (&cache, g_free);
-}
-
-#define TEST(path, func) \
-  g_test_add (path, Fixture, NULL, setup, func, teardown)
-
-static char *
-repo_dir (const char *repo_id)
-{
-  g_autofree char *folder = g_strdup_printf ("models--%s", repo_id);
-
-  *strchr (folder + 8, '/') = '\0';
-  return g_strdup_printf ("%s/%s--%s", cache, folder, strchr (repo_id, '/') + 1);
-}
-
-static char *
-blob_path (const char *repo_id, const char *hash)
-{
-  g_autofree char *dir = repo_dir (repo_id);
-
-  return g_build_filename (dir, "blobs", hash, NULL);
-}
-
-static char *
-sha256_of_file (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
-}
-
-static char *
-git_sha1_of_file (const char *path)
-{
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
-  g_autofree char *data = NULL, *header = NULL;
-  gsize len;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  header = g_strdup_printf ("blob %" G_GSIZE_FORMAT, len);
-  g_checksum_update (sum, (const guchar *) header, strlen (header) + 1);
-  g_checksum_update (sum, (const guchar *) data, len);
-  return g_strdup (g_checksum_get_string (sum));
-}
-
-static void
-assert_same_file (const char *a, const char *b)
-{
-  g_autofree char *x = NULL, *y = NULL;
-  gsize nx, ny;
-
-  g_assert_true (g_file_get_contents (a, &x, &nx, NULL));
-  g_assert_true (g_file_get_contents (b, &y, &ny, NULL));
-  g_assert_cmpuint (nx, ==, ny);
-  g_assert_true (memcmp (x, y, nx) == 0);
-}
-
-static guint64
-file_size (const char *path)
-{
-  struct stat st;
-
-  return stat (path, &st) == 0 ? (guint64) st.st_size : 0;
-}
-
-/* Files in @dir whose name ends with @suffix. */
-static guint
-count_suffix (const char *dir, const char *suffix)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    n += g_str_has_suffix (name, suffix);
-  return n;
-}
-
-static char *
-incomplete_path (const char *repo_id, const char *hash)
-{
-  g_autofree char *dir = repo_dir (repo_id);
-  g_autofree char *name = g_strconcat (hash, ".incomplete", NULL);
-
-  return g_build_filename (dir, "blobs", name, NULL);
-}
-
-static char *
-expected_snapshot (const char *repo_id)
-{
-  g_autofree char *dir = repo_dir (repo_id);
-
-  return g_build_filename (dir, "snapshots", hub_commit (hub, repo_id), NULL);
-}
-
-static char *
-model_file (const char *name)
-{
-  return g_build_filename (model_dir, name, NULL);
-}
-
-static char *
-weights_sha256 (void)
-{
-  g_autofree char *path = model_file ("model.safetensors");
-
-  return sha256_of_file (path);
-}
-
-/* Checks the snapshot of REPO: the files, their links into blobs/, refs/main. */
-static void
-assert_snapshot_complete (const char *dir)
-{
-  static const char *const names[] = { "config.json", "preprocessor_config.json",
-    "vocab.json", "model.safetensors" };
-  g_autofree char *expected = expected_snapshot (REPO);
-  g_autofree char *repo = repo_dir (REPO);
-  g_autofree char *refs = g_build_filename (repo, "refs", "main", NULL);
-  g_autofree char *ref = NULL, *blobs = g_build_filename (repo, "blobs", NULL);
-  guint i;
-
-  g_assert_cmpstr (dir, ==, expected);
-  for (i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree char *got = g_build_filename (dir, names[i], NULL);
-    g_autofree char *want = model_file (names[i]);
-    g_autofree char *target = g_file_read_link (got, NULL);
-    g_autofree char *hash = strcmp (names[i], "model.safetensors") == 0 ?
-        sha256_of_file (want) : git_sha1_of_file (want);
-    g_autofree char *link = g_build_filename ("..", "..", "blobs", hash, NULL);
-
-    assert_same_file (got, want);
-    g_assert_cmpstr (target, ==, link);   /* a relative link to the blob */
-  }
-  g_assert_true (g_file_get_contents (refs, &ref, NULL, NULL));
-  g_assert_cmpstr (ref, ==, hub_commit (hub, REPO));
-  g_assert_cmpuint (count_suffix (blobs, ".incomplete"), ==, 0);
-}
-
-/* g_test_message() of each line of @text (TAP comments are one line each). */
-static void
-message_lines (const char *prefix, const char *text)
-{
-  g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
-  guint i;
-
-  for (i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
-      g_test_message ("%s%s", prefix, lines[i]);
 }
 
 static char *
@@ -261,64 +80,6 @@ transcribe (const char *model_path, const SpeechSignal *signal)
   logits = w2vee_session_logits (session, exit, &frames);
   t = w2vee_ctc_greedy (model, logits, frames);
   return g_strdup (t->text);
-}
-
-typedef struct {
-  GHashTable *last;     /* file -> last done */
-  GHashTable *total;    /* file -> total */
-  guint calls;
-  guint64 cancel_after; /* cancel once this many bytes of model.safetensors came */
-  GCancellable *cancellable;
-} Progress;
-
-static void
-on_progress (const char *file, guint64 done, guint64 total, gpointer data)
-{
-  Progress *p = data;
-  gpointer last;
-
-  g_assert_cmpuint (done, <=, total);
-  if (g_hash_table_lookup_extended (p->last, file, NULL, &last))
-    g_assert_cmpuint (done, >=, GPOINTER_TO_SIZE (last));  /* never backwards */
-  g_hash_table_replace (p->last, g_strdup (file), GSIZE_TO_POINTER ((gsize) done));
-  g_hash_table_replace (p->total, g_strdup (file), GSIZE_TO_POINTER ((gsize) total));
-  p->calls++;
-  if (p->cancel_after > 0 && strcmp (file, "model.safetensors") == 0
-      && done >= p->cancel_after)
-    g_cancellable_cancel (p->cancellable);
-}
-
-static void
-progress_init (Progress *p)
-{
-  memset (p, 0, sizeof *p);
-  p->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  p->total = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  p->cancellable = g_cancellable_new ();
-}
-
-static void
-progress_clear (Progress *p)
-{
-  g_hash_table_unref (p->last);
-  g_hash_table_unref (p->total);
-  g_object_unref (p->cancellable);
-}
-
-/* The request of @method whose path ends with @suffix, the @nth (0-based). */
-static HubRequest *
-find_request (GPtrArray *log, const char *method, const char *suffix, guint nth)
-{
-  guint i;
-
-  for (i = 0; i < log->len; i++) {
-    HubRequest *r = g_ptr_array_index (log, i);
-    g_autofree char *path = g_strndup (r->path, strcspn (r->path, "?"));
-
-    if (strcmp (r->method, method) == 0 && g_str_has_suffix (path, suffix) && nth-- == 0)
-      return r;
-  }
-  return NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -391,17 +152,39 @@ test_normal (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (ours, ==, reference);
 }
 
-/* w2vee_model_load() takes URIs itself. */
+/* w2vee_model_load*() take directories only: a URI is refused, saying to fetch it
+ * first, and nothing is sent; the directory w2vee_fetch() gives loads. */
 static void
-test_model_load_uri (Fixture *fixture, gconstpointer data)
+test_model_load_refuses_uri (Fixture *fixture, gconstpointer data)
 {
+  static const char *const uris[] = { URI, "hf://org/name@v1", "https://example.com/m/",
+    "http://127.0.0.1:9/m/" };
   g_autoptr (GError) error = NULL;
-  g_autoptr (W2veeModel) model = w2vee_model_load (URI, &error);
-  g_autofree char *expected = expected_snapshot (REPO);
+  g_autoptr (W2veeModel) model = NULL;
+  g_autofree char *dir = NULL, *repo = repo_dir (REPO);
+  guint i;
 
+  for (i = 0; i < G_N_ELEMENTS (uris); i++) {
+    g_assert_null (w2vee_model_load (uris[i], &error));
+    g_test_message ("%s", error->message);
+    g_assert_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT);
+    g_assert_true (g_str_has_prefix (error->message, uris[i]));
+    g_assert_nonnull (strstr (error->message, "w2vee_fetch_async()"));
+    g_assert_nonnull (strstr (error->message, "w2vee fetch"));
+    g_clear_error (&error);
+    g_assert_null (w2vee_model_load_full (uris[i], W2VEE_LOAD_NO_PICKLE, &error));
+    g_assert_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (hub_count (hub, "", ""), ==, 0);
+  g_assert_false (g_file_test (repo, G_FILE_TEST_EXISTS));
+
+  dir = w2vee_fetch (URI, NULL, &error);
+  g_assert_no_error (error);
+  model = w2vee_model_load (dir, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (w2vee_model_n_exits (model), ==, 4);
-  g_assert_true (g_str_has_suffix (w2vee_model_path (model), hub_commit (hub, REPO)));
+  g_assert_cmpstr (w2vee_model_path (model), ==, dir);
 }
 
 /* The connection drops in the middle of the weights: the fetch fails, keeps the partial
@@ -1167,22 +950,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);        /* speech.c decodes espeak-ng's WAV with GStreamer */
 
-  model_dir = g_build_filename (g_getenv ("W2VEE_SOURCE_ROOT"), "models", "default",
-      NULL);
-  hub = hub_new (g_getenv ("W2VEE_TEST_TLS_PEM"));
-  hub_add_model_dir (hub, REPO, model_dir);
-  {
-    g_autofree char *config = model_file ("config.json");
-    g_autoptr (GMappedFile) mapped = g_mapped_file_new (config, FALSE, NULL);
-    g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mapped);
-
-    hub_add_file (hub, REPO_NO_WEIGHTS, "config.json", bytes, FALSE);
-  }
+  fetch_support_init ();
   /* config.json and friends of models/default, pytorch_model.bin written by torch */
   hub_add_model_dir (hub, REPO_BIN, g_getenv ("W2VEE_TEST_BIN_DIR"));
 
   TEST ("/fetch/engine/normal", test_normal);
-  TEST ("/fetch/engine/model-load-uri", test_model_load_uri);
+  TEST ("/fetch/engine/model-load-refuses-uri", test_model_load_refuses_uri);
   TEST ("/fetch/engine/resume-after-drop", test_resume_after_drop);
   TEST ("/fetch/engine/resume-after-cancel", test_resume_after_cancel);
   TEST ("/fetch/engine/ignore-range", test_ignore_range);
@@ -1212,7 +985,6 @@ main (int argc, char **argv)
   TEST ("/fetch/cli/two-processes", test_cli_two_processes);
 
   ret = g_test_run ();
-  hub_free (hub);
-  g_free (model_dir);
+  fetch_support_clear ();
   return ret;
 }
