@@ -251,7 +251,7 @@ W2VEE_API char *w2vee_fetch (const char *uri, const W2veeFetchParams *params,
  * w2vee_fetch() in a worker thread of GIO's pool (GTask): the caller does not block.
  * @params->progress is called from that worker thread, not from the main context.
  */
-void w2vee_fetch_async (const char *uri, const W2veeFetchParams *params,
+W2VEE_API void w2vee_fetch_async (const char *uri, const W2veeFetchParams *params,
     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 
 /**
@@ -262,7 +262,7 @@ void w2vee_fetch_async (const char *uri, const W2veeFetchParams *params,
  * and @error: the errors of w2vee_fetch(); G_IO_ERROR_CANCELLED whenever @cancellable was
  * cancelled before the callback ran, even if the files had arrived (they stay cached).
  */
-char *w2vee_fetch_finish (GAsyncResult *result, GError **error);
+W2VEE_API char *w2vee_fetch_finish (GAsyncResult *result, GError **error);
 
 /* ------------------------------------------------------------------------- */
 /* Session                                                                   */
