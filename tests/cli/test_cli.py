@@ -116,6 +116,7 @@ def case_help(e):
     check("transcribe" in out, "w2vee --help does not list transcribe")
     _, out, _ = e.run("transcribe", "--help", expect=0)
     for opt in ("--model", "--exit", "--output", "--dump-logits", "--threads", "--verbose",
+                "--silence-threshold", "--min-silence", "--chunk-duration", "--noise-margin",
                 "FILE"):
         check(opt in out, f"w2vee transcribe --help does not mention {opt}")
     _, out, _ = e.run("--version", expect=0)
@@ -145,12 +146,23 @@ def case_usage_errors(e):
         ["-m", model, "-o", "vtt", wav, wav],
         ["-m", model, "-e", "all", "--dump-logits", dump, wav],
         ["-m", model, "--dump-logits", dump, wav, wav],
+        ["-m", model, "--dump-logits", dump, "--min-silence", "1", wav],
     ]
+    # segmentation options: not a number, out of range, not finite
+    for opt, values in (("--silence-threshold", ["x", "", "1", "-121", "nan", "-inf", "-40dB"]),
+                        ("--min-silence", ["0", "0.001", "11", "-1", "1s"]),
+                        ("--chunk-duration", ["0.5", "31", "inf", "10,5"]),
+                        ("--noise-margin", ["-1", "61", "nan", "8 "])):
+        for v in values:
+            bad.append(["-m", model, f"{opt}={v}", wav])
     for args in bad:
         _, out, err = e.run("transcribe", *args, expect=2)
         check(out == "", f"{args}: usage error printed on stdout: {out!r}")
         check(err.strip() != "", f"{args}: no message")
         check("--help" in err, f"{args}: message without a hint: {err!r}")
+        for a in args:
+            if a.startswith("--") and "=" in a:
+                check(a.split("=")[0] in err, f"{args}: message does not name the option")
     check(not os.path.exists(dump), "--dump-logits file written after a usage error")
 
 
@@ -412,6 +424,64 @@ def case_subtitles(e):
     check(any(w["start"] >= s_cues[1][0] for w in obj["words"]), "no word in the second segment")
 
 
+def segments_of(e, model, wav, *opts):
+    _, js, _ = e.run("transcribe", "-m", model, "-o", "json", *opts, wav, expect=0)
+    return [(s["start"], s["end"]) for s in json.loads(js)["segments"]]
+
+
+def case_segmentation(e):
+    """The segmentation options change the segments as the engine's parameters do:
+    clip + 1 s of silence + clip (two segments by default)."""
+    import random
+    model = e.model("small_group")
+    pcm = read_wav(e.ref("small_group")["wav"])
+    n = len(pcm) // 2
+    wav = e.path("twice.wav")
+    write_wav(wav, pcm + silence(1.0) + pcm)
+    total = (2 * n + SR) / SR
+
+    default = segments_of(e, model, wav)
+    check(len(default) == 2, f"default: {default}")
+    # the defaults given explicitly (and the negative value as a separate argument)
+    explicit = segments_of(e, model, wav, "--silence-threshold", "-40", "--min-silence",
+                           "0.5", "--chunk-duration", "10", "--noise-margin", "8")
+    check(explicit == default, f"explicit defaults {explicit} != {default}")
+    # a pause of 1 s is not silence enough when 1.5 s is needed
+    longer = segments_of(e, model, wav, "--min-silence=1.5")
+    check(len(longer) == 1 and longer[0][0] == default[0][0]
+          and longer[0][1] == default[1][1], f"--min-silence 1.5: {longer}")
+    # segments of at most 1 s, covering the speech in order
+    short = segments_of(e, model, wav, "--chunk-duration=1")
+    check(len(short) >= 4 and all(b - a <= 1.0 + 1e-9 for a, b in short),
+          f"--chunk-duration 1: {short}")
+    check(all(a[1] <= b[0] for a, b in zip(short, short[1:])), f"overlap: {short}")
+    # nothing reaches 0 dBFS: no segment, empty text
+    _, out, _ = e.run("transcribe", "-m", model, "--silence-threshold=0", wav, expect=0)
+    check(out == "\n", f"--silence-threshold 0: {out!r}")
+    # a threshold above the clip's quiet parts: segments inside the default ones
+    high = segments_of(e, model, wav, "--silence-threshold=-25")
+    check(len(high) == 2 and all(d[0] <= h[0] and h[1] <= d[1] for h, d in zip(high, default))
+          and high != default, f"--silence-threshold -25: {high} vs {default}")
+
+    # white noise 15 dB below the clip's RMS but above -40 dBFS: the noise floor keeps the
+    # two segments, the fixed gate (--noise-margin 0) takes the noise for speech
+    samples = struct.unpack(f"<{n}h", pcm)
+    rms = math.sqrt(sum(v * v for v in samples) / n)
+    amp = rms * 10 ** (-15 / 20) * math.sqrt(3)   # uniform: RMS amp/sqrt(3)
+    check(20 * math.log10(amp / math.sqrt(3) / 32768) > -40, "noise not above -40 dBFS")
+    rng = random.Random(1)
+    both = list(samples) + [0] * SR + list(samples)
+    noisy = [max(-32768, min(32767, round(v + rng.uniform(-amp, amp)))) for v in both]
+    nwav = e.path("twice in noise.wav")
+    write_wav(nwav, struct.pack(f"<{len(noisy)}h", *noisy))
+    floor = segments_of(e, model, nwav)
+    check(len(floor) == 2 and all(abs(f[0] - d[0]) <= 0.3 and abs(f[1] - d[1]) <= 0.3
+                                  for f, d in zip(floor, default)),
+          f"noise, default: {floor} vs clean {default}")
+    gate = segments_of(e, model, nwav, "--noise-margin=0")
+    check(gate == [(0.0, round(total, 3))], f"noise, --noise-margin 0: {gate}")
+
+
 def case_long_file(e):
     """Five clips back to back (12.6 s, pauses under 0.5 s): the segmenter cuts at 10 s at
     most; segments cover the speech in order, words stay inside them."""
@@ -448,6 +518,7 @@ CASES = {
     "several-files": case_several_files,
     "subtitles": case_subtitles,
     "long-file": case_long_file,
+    "segmentation": case_segmentation,
 }
 
 
