@@ -421,7 +421,8 @@ w2vee_cmd_transcribe (int argc, char **argv)
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"
-      "line; srt and vtt have one cue per speech segment. See docs/cli.md.\n"
+      "line; srt and vtt have cues of at most 2 lines of 42 characters and 6 s, split\n"
+      "between words. See docs/cli.md.\n"
       "\n"
       "Examples:\n"
       "  w2vee transcribe talk.wav\n"

@@ -382,9 +382,34 @@ def parse_cues(text, vtt):
         start = round(g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, 3)
         end = round(g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000, 3)
         check(start < end, f"cue {i + 1}: start {start} >= end {end}")
-        check(len(lines) == 2 and lines[1].strip() != "", f"cue {i + 1}: text {lines[1:]!r}")
-        cues.append((start, end, lines[1]))
+        text = lines[1:]
+        check(1 <= len(text) <= 2 and all(t.strip() != "" for t in text),
+              f"cue {i + 1}: text {text!r}")
+        n_words = sum(len(t.split(" ")) for t in text)
+        for t in text:
+            check(len(t) <= 42 or n_words == 1, f"cue {i + 1}: line of {len(t)} characters")
+        check(end - start <= 6.0 or n_words == 1, f"cue {i + 1}: {end - start} s")
+        cues.append((start, end, " ".join(text)))
     return cues
+
+
+def check_cues_are_words(cues, obj):
+    """The cues hold the words in order, each timed by its words (json times, ms), within
+    one segment."""
+    words = obj["words"]
+    k = 0
+    for i, (start, end, text) in enumerate(cues):
+        mine = words[k:k + len(text.split(" "))]
+        check(" ".join(w["word"] for w in mine) == text, f"cue {text!r} is not words {k}..")
+        k += len(mine)
+        want_end = mine[-1]["end"]
+        if i + 1 < len(cues):
+            want_end = min(want_end, cues[i + 1][0])
+        check(abs(start - mine[0]["start"]) <= 0.0011 and abs(end - want_end) <= 0.0011,
+              f"cue {start}-{end} {text!r}: words {mine[0]['start']}-{want_end}")
+        check(any(s["start"] <= start and end <= s["end"] + 1e-3 for s in obj["segments"]),
+              f"cue {start}-{end} not inside one segment")
+    check(k == len(words), f"{len(words) - k} words in no cue")
 
 
 def case_subtitles(e):
@@ -405,23 +430,42 @@ def case_subtitles(e):
     s_cues = parse_cues(srt, vtt=False)
     v_cues = parse_cues(vtt, vtt=True)
     obj = json.loads(js)
-    check(len(s_cues) == 2, f"srt: {len(s_cues)} cues, want 2")
     check(s_cues == v_cues, "srt and vtt cues differ")
     segs = obj["segments"]
-    check([(round(s["start"], 3), round(s["end"], 3), s["text"]) for s in segs] == s_cues,
-          f"json segments {segs} differ from the cues {s_cues}")
+    check(len(segs) == 2, f"{len(segs)} segments, want 2")
     # each segment holds one clip with at most 200 ms of silence around it (+ one block)
-    check(s_cues[0][0] == 0.0, f"first cue starts at {s_cues[0][0]}")
-    check(n / SR - 0.5 < s_cues[0][1] <= n / SR + 0.01, f"first cue ends at {s_cues[0][1]}")
-    check(second - 0.21 <= s_cues[1][0] <= second, f"second cue starts at {s_cues[1][0]}")
-    check(s_cues[1][1] <= (2 * n + SR) / SR + 1e-3, f"second cue ends at {s_cues[1][1]}")
-    check(obj["text"] == " ".join(c[2] for c in s_cues), "json text is not the joined segments")
+    check(segs[0]["start"] == 0.0, f"first segment starts at {segs[0]['start']}")
+    check(n / SR - 0.5 < segs[0]["end"] <= n / SR + 0.01, f"first segment ends at {segs[0]}")
+    check(second - 0.21 <= segs[1]["start"] <= second, f"second segment starts at {segs[1]}")
+    check(segs[1]["end"] <= (2 * n + SR) / SR + 1e-3, f"second segment ends at {segs[1]}")
+    check(len(s_cues) >= 2, f"srt: {len(s_cues)} cues for two segments with words")
+    check_cues_are_words(s_cues, obj)
+    check(obj["text"] == " ".join(c[2] for c in s_cues), "json text is not the joined cues")
     check(text == obj["text"] + "\n", "text output is not the joined segments")
     # word times are in the file's time line: inside their segment
     for w in obj["words"]:
         check(any(s["start"] <= w["start"] < w["end"] <= s["end"] + 1e-3 for s in segs),
               f"word {w} outside every segment")
-    check(any(w["start"] >= s_cues[1][0] for w in obj["words"]), "no word in the second segment")
+    check(any(w["start"] >= segs[1]["start"] for w in obj["words"]),
+          "no word in the second segment")
+
+    # the default (trained) model on a long sentence: many words per segment, so cues of
+    # two lines, broken between words
+    talk = e.path("sentence.wav")
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", talk,
+                    "The quick brown fox jumps over the lazy dog and then it runs away into "
+                    "the forest where nobody can find it again, and the farmer goes back to "
+                    "his house to sleep."], check=True)
+    _, srt, _ = e.run("transcribe", "-o", "srt", talk, expect=0)
+    _, js, _ = e.run("transcribe", "-o", "json", talk, expect=0)
+    print(srt)
+    obj = json.loads(js)
+    cues = parse_cues(srt, vtt=False)
+    check(len(obj["words"]) >= 20, f"default model: {len(obj['words'])} words")
+    check(len(cues) >= 2, f"default model: {len(cues)} cue(s) for {len(obj['words'])} words")
+    check(any(len(block.split("\n")) == 4 for block in srt.split("\n\n")),
+          "no cue of two lines")
+    check_cues_are_words(cues, obj)
 
 
 def segments_of(e, model, wav, *opts):
