@@ -2,8 +2,9 @@
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* libgstw2vee: the transcript value, its GstMeta and the element message.
  *
- * Everything here is public API (include/w2vee/w2vee-gst.h) except the static
- * helpers, so the library needs no symbol-visibility machinery.
+ * Everything here is public API (include/w2vee/w2vee-gst.h, each function marked
+ * W2VEE_GST_API) except the static helpers; the library is built with hidden
+ * visibility, so a function without the mark would not be exported.
  */
 #include <string.h>
 
@@ -17,6 +18,30 @@ G_DEFINE_QUARK (w2vee-gst-error-quark, w2vee_gst_error)
 
 G_DEFINE_BOXED_TYPE (W2veeGstTranscript, w2vee_gst_transcript,
     w2vee_gst_transcript_copy, w2vee_gst_transcript_free)
+G_DEFINE_BOXED_TYPE (W2veeGstWord, w2vee_gst_word, w2vee_gst_word_copy,
+    w2vee_gst_word_free)
+
+W2veeGstWord *
+w2vee_gst_word_copy (const W2veeGstWord * word)
+{
+  W2veeGstWord *w;
+
+  g_return_val_if_fail (word != NULL, NULL);
+
+  w = g_new (W2veeGstWord, 1);
+  *w = *word;
+  w->word = g_strdup (word->word);
+  return w;
+}
+
+void
+w2vee_gst_word_free (W2veeGstWord * word)
+{
+  if (word == NULL)
+    return;
+  g_free (word->word);
+  g_free (word);
+}
 
 static void
 transcript_init (W2veeGstTranscript * t, const gchar * text)
@@ -119,6 +144,15 @@ w2vee_gst_transcript_add_word (W2veeGstTranscript * transcript,
   w->start = start;
   w->duration = duration;
   w->confidence = confidence;
+}
+
+const W2veeGstWord *
+w2vee_gst_transcript_get_word (const W2veeGstTranscript * transcript,
+    guint index)
+{
+  g_return_val_if_fail (transcript != NULL, NULL);
+
+  return index < transcript->n_words ? &transcript->words[index] : NULL;
 }
 
 static gboolean
@@ -289,6 +323,35 @@ w2vee_buffer_iterate_transcript_meta (GstBuffer * buffer, gpointer * state)
 
   return (W2veeTranscriptMeta *) gst_buffer_iterate_meta_filtered (buffer,
       state, W2VEE_TRANSCRIPT_META_API_TYPE);
+}
+
+guint
+w2vee_buffer_get_n_transcripts (GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), 0);
+
+  while (w2vee_buffer_iterate_transcript_meta (buffer, &state) != NULL)
+    n++;
+  return n;
+}
+
+W2veeGstTranscript *
+w2vee_buffer_get_transcript (GstBuffer * buffer, guint index)
+{
+  gpointer state = NULL;
+  W2veeTranscriptMeta *meta;
+  guint i = 0;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  while ((meta = w2vee_buffer_iterate_transcript_meta (buffer, &state)) != NULL) {
+    if (i++ == index)
+      return w2vee_gst_transcript_copy (&meta->transcript);
+  }
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------- */

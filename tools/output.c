@@ -251,27 +251,139 @@ cue_time (GString *out, guint64 samples, char sep)
       (guint) (ms % 1000));
 }
 
-/* One cue per segment that has text. */
+/* Characters of words[first..last] joined by single spaces. */
+static glong
+words_chars (const glong *chars, guint first, guint last)
+{
+  glong n = 0;
+  guint i;
+
+  for (i = first; i <= last; i++)
+    n += chars[i] + (i > first ? 1 : 0);
+  return n;
+}
+
+/* The break for words[first..last] on two lines: the index of the second line's first
+ * word where the longer line is shortest (the earliest such), or 0 when one line holds
+ * them all. *@fits: whether the lines are within W2VEE_CUE_LINE_CHARS. */
+static guint
+best_break (const glong *chars, guint first, guint last, gboolean *fits)
+{
+  glong best = G_MAXLONG;
+  guint i, at = 0;
+
+  if (words_chars (chars, first, last) <= W2VEE_CUE_LINE_CHARS) {
+    *fits = TRUE;
+    return 0;
+  }
+  for (i = first + 1; i <= last; i++) {
+    glong longer = MAX (words_chars (chars, first, i - 1), words_chars (chars, i, last));
+    if (longer < best) {
+      best = longer;
+      at = i;
+    }
+  }
+  *fits = at > 0 && best <= W2VEE_CUE_LINE_CHARS && W2VEE_CUE_LINES >= 2;
+  return at;
+}
+
+/* Appends the cue of words[first..last] (all of one segment) to @cues. */
+static void
+add_cue (GArray *cues, const W2veeWord *const *words, const guint64 *base,
+    const glong *chars, guint first, guint last)
+{
+  GString *text = g_string_new (NULL);
+  gboolean fits;
+  guint at = best_break (chars, first, last, &fits), i;
+  W2veeCue cue;
+
+  for (i = first; i <= last; i++) {
+    if (i > first)
+      g_string_append_c (text, i == at ? '\n' : ' ');
+    g_string_append (text, words[i]->word);
+  }
+  cue.start = base[first] + words[first]->start_sample;
+  cue.end = base[last] + words[last]->end_sample;
+  cue.text = g_string_free (text, FALSE);
+  g_array_append_val (cues, cue);
+}
+
+static void
+cue_clear (gpointer data)
+{
+  g_free (((W2veeCue *) data)->text);
+}
+
+GArray *
+w2vee_output_cues (const W2veeExitResult *exit)
+{
+  GArray *cues = g_array_new (FALSE, FALSE, sizeof (W2veeCue));
+  g_autoptr (GPtrArray) words = g_ptr_array_new ();       /* (W2veeWord *) */
+  g_autoptr (GArray) base = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr (GArray) segment = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) chars = g_array_new (FALSE, FALSE, sizeof (glong));
+  guint k, w, i, first;
+
+  g_array_set_clear_func (cues, cue_clear);
+  /* every word, with its segment's start and index and its length in characters */
+  for (k = 0; k < exit->segments->len; k++) {
+    const W2veeSegmentResult *seg = &g_array_index (exit->segments, W2veeSegmentResult, k);
+    for (w = 0; w < seg->transcript->n_words; w++) {
+      const W2veeWord *word = &seg->transcript->words[w];
+      glong n = g_utf8_strlen (word->word, -1);
+      g_ptr_array_add (words, (gpointer) word);
+      g_array_append_val (base, seg->start);
+      g_array_append_val (segment, k);
+      g_array_append_val (chars, n);
+    }
+  }
+
+  /* greedy: a word joins the cue when it fits; else it starts the next one */
+  for (first = 0, i = 1; first < words->len; i++) {
+    const W2veeWord *const *wd = (const W2veeWord *const *) words->pdata;
+    const guint64 *b = (const guint64 *) base->data;
+    const glong *c = (const glong *) chars->data;
+    gboolean fits = FALSE;
+
+    if (i < words->len
+        && g_array_index (segment, guint, i) == g_array_index (segment, guint, first)) {
+      best_break (c, first, i, &fits);
+      fits = fits && b[i] + wd[i]->end_sample - (b[first] + wd[first]->start_sample)
+          <= W2VEE_CUE_MAX_SAMPLES;
+    }
+    if (!fits) {
+      add_cue (cues, wd, b, c, first, i - 1);
+      first = i;
+    }
+  }
+
+  /* a word's end (the end of its last frame's receptive field) may pass the next word's
+   * start by a few ms: cues do not overlap */
+  for (i = 0; i + 1 < cues->len; i++) {
+    W2veeCue *cue = &g_array_index (cues, W2veeCue, i);
+    cue->end = MIN (cue->end, g_array_index (cues, W2veeCue, i + 1).start);
+  }
+  return cues;
+}
+
+/* Cues of the words (w2vee_output_cues()), numbered for SubRip. */
 static void
 format_cues (GString *out, const W2veeFileResult *result, gboolean vtt)
 {
-  const W2veeExitResult *exit = &result->exits[0];
+  g_autoptr (GArray) cues = w2vee_output_cues (&result->exits[0]);
   char sep = vtt ? '.' : ',';
-  guint k, cue = 0;
+  guint i;
 
   if (vtt)
     g_string_append (out, "WEBVTT\n\n");
-  for (k = 0; k < exit->segments->len; k++) {
-    const W2veeSegmentResult *seg = &g_array_index (exit->segments, W2veeSegmentResult, k);
-    if (seg->transcript->text[0] == '\0')
-      continue;
-    cue++;
+  for (i = 0; i < cues->len; i++) {
+    const W2veeCue *cue = &g_array_index (cues, W2veeCue, i);
     if (!vtt)
-      g_string_append_printf (out, "%u\n", cue);
-    cue_time (out, seg->start, sep);
+      g_string_append_printf (out, "%u\n", i + 1);
+    cue_time (out, cue->start, sep);
     g_string_append (out, " --> ");
-    cue_time (out, seg->start + seg->length, sep);
-    g_string_append_printf (out, "\n%s\n\n", seg->transcript->text);
+    cue_time (out, cue->end, sep);
+    g_string_append_printf (out, "\n%s\n\n", cue->text);
   }
 }
 

@@ -58,6 +58,30 @@ void w2vee_file_result_free (W2veeFileResult *result);
 void w2vee_output_format (GString *out, const W2veeFileResult *result,
     W2veeOutputFormat format, gboolean with_name, gboolean all_exits);
 
+/* Subtitle cues: at most W2VEE_CUE_LINE_CHARS characters per line, W2VEE_CUE_LINES
+ * lines and W2VEE_CUE_MAX_SAMPLES long. */
+#define W2VEE_CUE_LINE_CHARS 42
+#define W2VEE_CUE_LINES 2
+#define W2VEE_CUE_MAX_SAMPLES (6 * W2VEE_SAMPLE_RATE)
+
+typedef struct {
+  guint64 start;  /* sample in the file: its first word's start */
+  guint64 end;    /* its last word's end, at most the next cue's start */
+  char *text;     /* its words, lines separated by '\n' (no final newline) */
+} W2veeCue;
+
+/**
+ * w2vee_output_cues:
+ * Splits the words of @exit into subtitle cues, in order, breaking only between words:
+ * a cue holds the words of one segment that fit W2VEE_CUE_LINES lines of at most
+ * W2VEE_CUE_LINE_CHARS characters (UTF-8 characters; lines broken where the longer
+ * one is shortest) and span at most W2VEE_CUE_MAX_SAMPLES; a word longer than a line
+ * or than that span is a cue of its own.
+ * Returns: (transfer full) (element-type W2veeCue): the cues; clears their text when
+ * freed.
+ */
+GArray *w2vee_output_cues (const W2veeExitResult *exit);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeFileResult, w2vee_file_result_free)
 
 G_END_DECLS

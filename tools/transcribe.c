@@ -2,13 +2,15 @@
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* w2vee transcribe: speech in audio files to text (docs/cli.md).
  *
- * A file streams through the decoder into the silence segmenter (default parameters);
- * each segment runs through the encoder once, up to the deepest exit reported, and is
- * decoded by CTC greedy at every exit reported. Memory is bounded by the longest
- * segment (10 s) whatever the file's length. --dump-logits instead runs the whole file
+ * A file streams through the decoder into the silence segmenter (the engine's default
+ * parameters, or those of --silence-threshold, --min-silence, --chunk-duration and
+ * --noise-margin); each segment runs through the encoder once, up to the deepest exit
+ * reported, and is decoded by CTC greedy at every exit reported. Memory is bounded by
+ * the longest segment (--chunk-duration, 10 s by default) whatever the file's length. --dump-logits instead runs the whole file
  * in one pass, so that its logits are those of the reference implementation.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,12 +29,17 @@ typedef struct {
   char *exit_arg;           /* -e, or NULL */
   char *format_arg;         /* -o, or NULL */
   char *dump_path;          /* --dump-logits, or NULL */
+  char *threshold_arg;      /* --silence-threshold, or NULL */
+  char *min_silence_arg;    /* --min-silence, or NULL */
+  char *chunk_arg;          /* --chunk-duration, or NULL */
+  char *margin_arg;         /* --noise-margin, or NULL */
   gint threads;             /* -t; -1 when not given */
   gboolean verbose;         /* -v */
   char **files;             /* FILE... */
 
   /* resolved */
   W2veeOutputFormat format;
+  W2veeSegmenterParams segmenter;  /* the defaults, changed by the options above */
   gboolean all_exits;       /* -e all */
   guint exit;               /* -e N, or 0 for the deepest (before the model is loaded) */
   W2veeModel *model;
@@ -55,6 +62,10 @@ transcribe_clear (Transcribe *self)
   g_free (self->exit_arg);
   g_free (self->format_arg);
   g_free (self->dump_path);
+  g_free (self->threshold_arg);
+  g_free (self->min_silence_arg);
+  g_free (self->chunk_arg);
+  g_free (self->margin_arg);
   g_strfreev (self->files);
 }
 
@@ -92,7 +103,6 @@ static gboolean
 transcribe_segmented (Transcribe *self, const char *path, W2veeFileResult *result,
     GError **error)
 {
-  W2veeSegmenterParams params = w2vee_segmenter_default_params ();
   g_autoptr (W2veeAudioReader) reader = NULL;
   g_autoptr (W2veeSegmenter) segmenter = NULL;
   g_autoptr (GArray) audio = NULL;  /* (float) samples from audio_start on */
@@ -105,7 +115,7 @@ transcribe_segmented (Transcribe *self, const char *path, W2veeFileResult *resul
   reader = w2vee_audio_reader_open (path, error);
   if (reader == NULL)
     return FALSE;
-  segmenter = w2vee_segmenter_new (&params);
+  segmenter = w2vee_segmenter_new (&self->segmenter);
   audio = g_array_new (FALSE, FALSE, sizeof (float));
   chunk = g_new (float, READ_SAMPLES);
 
@@ -241,11 +251,71 @@ transcribe_file (Transcribe *self, const char *path, gboolean with_name)
   return TRUE;
 }
 
+/* Segmentation options: name, range and unit, where the value goes. */
+typedef struct {
+  const char *name;   /* without the leading "--" */
+  double min, max;    /* accepted range, inclusive */
+  const char *unit;   /* "dBFS", "dB" or "seconds" */
+} RangeOption;
+
+static const RangeOption threshold_option = { "silence-threshold", -120.0, 0.0, "dBFS" };
+static const RangeOption min_silence_option = { "min-silence", 0.01, 10.0, "seconds" };
+static const RangeOption chunk_option = { "chunk-duration", 1.0, 30.0, "seconds" };
+static const RangeOption margin_option = { "noise-margin", 0.0, 60.0, "dB" };
+
+/* Parses @arg (NULL: not given, *@value kept) as a number within @option's range;
+ * returns an exit status or -1 to go on. */
+static int
+parse_range_option (const RangeOption *option, const char *arg, double *value)
+{
+  char *end = NULL;
+  double v;
+
+  if (arg == NULL)
+    return -1;
+  v = g_ascii_strtod (arg, &end);
+  if (end == arg || *end != '\0' || !isfinite (v) || v < option->min || v > option->max)
+    return w2vee_tool_usage_error (COMMAND, "--%s takes a number of %s from %g to %g, "
+        "not '%s'", option->name, option->unit, option->min, option->max, arg);
+  *value = v;
+  return -1;
+}
+
+/* The segmentation options into self->segmenter; returns an exit status or -1. */
+static int
+check_segmenter_options (Transcribe *self)
+{
+  W2veeSegmenterParams *p = &self->segmenter;
+  double min_silence = (double) p->min_silence_samples / W2VEE_SAMPLE_RATE;
+  double chunk = (double) p->max_segment_samples / W2VEE_SAMPLE_RATE;
+  int status;
+
+  if ((status = parse_range_option (&threshold_option, self->threshold_arg,
+              &p->silence_threshold_db)) >= 0
+      || (status = parse_range_option (&min_silence_option, self->min_silence_arg,
+              &min_silence)) >= 0
+      || (status = parse_range_option (&chunk_option, self->chunk_arg, &chunk)) >= 0
+      || (status = parse_range_option (&margin_option, self->margin_arg,
+              &p->noise_margin_db)) >= 0)
+    return status;
+  p->min_silence_samples = (gsize) llround (min_silence * W2VEE_SAMPLE_RATE);
+  p->max_segment_samples = (gsize) llround (chunk * W2VEE_SAMPLE_RATE);
+
+  if (self->dump_path != NULL && (self->threshold_arg != NULL
+          || self->min_silence_arg != NULL || self->chunk_arg != NULL
+          || self->margin_arg != NULL))
+    return w2vee_tool_usage_error (COMMAND, "--dump-logits runs the file in one pass: "
+        "--silence-threshold, --min-silence, --chunk-duration and --noise-margin do not "
+        "apply");
+  return -1;
+}
+
 /* Checks the options that need no model; returns an exit status or -1 to go on. */
 static int
 check_options (Transcribe *self)
 {
   guint64 v;
+  int status;
   guint n_files = self->files != NULL ? g_strv_length (self->files) : 0;
 
   if (n_files == 0)
@@ -263,6 +333,8 @@ check_options (Transcribe *self)
         "-e takes an exit number (1, 2, ...) or 'all', not '%s'", self->exit_arg);
   if (self->threads != -1 && self->threads < 1)
     return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
+  if ((status = check_segmenter_options (self)) >= 0)
+    return status;
 
   if (self->format == W2VEE_OUTPUT_SRT || self->format == W2VEE_OUTPUT_VTT) {
     if (self->all_exits)
@@ -310,7 +382,7 @@ load_model (Transcribe *self)
 int
 w2vee_cmd_transcribe (int argc, char **argv)
 {
-  Transcribe self = { .threads = -1 };
+  Transcribe self = { .threads = -1, .segmenter = w2vee_segmenter_default_params () };
   const GOptionEntry entries[] = {
     W2VEE_TOOL_MODEL_ENTRY (&self.model_arg),
     { "exit", 'e', 0, G_OPTION_ARG_STRING, &self.exit_arg,
@@ -322,6 +394,15 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "Also write the chosen exit's logits of the whole FILE, computed in one pass, as "
       "raw little-endian float32 [frames x vocab] (one FILE of at most "
       G_STRINGIFY (W2VEE_TOOL_MAX_PASS_SECONDS) " s)", "OUT" },
+    { "silence-threshold", 0, 0, G_OPTION_ARG_STRING, &self.threshold_arg,
+      "A 10 ms block whose RMS is below this is silence, -120 to 0 (default -40)", "DBFS" },
+    { "min-silence", 0, 0, G_OPTION_ARG_STRING, &self.min_silence_arg,
+      "Silence that ends a segment, 0.01 to 10 (default 0.5)", "SECONDS" },
+    { "chunk-duration", 0, 0, G_OPTION_ARG_STRING, &self.chunk_arg,
+      "The longest segment (longer speech is cut), 1 to 30 (default 10)", "SECONDS" },
+    { "noise-margin", 0, 0, G_OPTION_ARG_STRING, &self.margin_arg,
+      "Speech must be this far above the background noise level, 0 to 60; 0 turns the "
+      "noise tracking off (default 8)", "DB" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &self.threads,
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
@@ -340,7 +421,8 @@ w2vee_cmd_transcribe (int argc, char **argv)
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"
-      "line; srt and vtt have one cue per speech segment. See docs/cli.md.\n"
+      "line; srt and vtt have cues of at most 2 lines of 42 characters and 6 s, split\n"
+      "between words. See docs/cli.md.\n"
       "\n"
       "Examples:\n"
       "  w2vee transcribe talk.wav\n"

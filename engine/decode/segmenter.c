@@ -7,7 +7,9 @@
  * energy is its RMS in dBFS, 10·log10(mean(x²)). A block is speech when both
  *
  *   - its RMS reaches silence_threshold_db (the absolute gate), and
- *   - its level, the mean power of the last SMOOTH blocks (50 ms) in dBFS, reaches
+ *   - its level, the mean AC power (power less the block mean's square: a DC offset
+ *     or a rumble slower than 10 ms is not sound) of the last SMOOTH blocks (50 ms)
+ *     in dBFS, reaches
  *     the noise floor + noise_margin_db. The floor is the lowest level of the last
  *     FLOOR_WINDOW blocks (5 s, this block included): it falls at once when the
  *     background gets quieter and follows a louder background within 5 s. Speech
@@ -62,6 +64,7 @@ typedef struct {
   gsize length;   /* samples; BLOCK except a partial block closed by flush */
   double db;      /* RMS energy, dBFS */
   double power;   /* mean square */
+  double ac_power; /* mean square less the square of the mean */
   gboolean speech; /* decided when the block ended (see the top of the file) */
 } Block;
 
@@ -74,9 +77,10 @@ struct _W2veeSegmenter {
   guint64 block_start;      /* position of its first sample */
   gsize block_fill;         /* samples summed so far, < BLOCK */
   double block_sum;         /* sum of squares so far */
+  double block_sum_x;       /* sum of samples so far */
 
   /* noise floor */
-  double recent_power[SMOOTH];        /* ring: mean squares of the last blocks */
+  double recent_power[SMOOTH];        /* ring: AC powers of the last blocks */
   gsize recent_len;                   /* valid entries, <= SMOOTH */
   double floor_levels[FLOOR_WINDOW];  /* ring: smoothed levels (dBFS) of the last blocks */
   gsize floor_next;                   /* slot the next level goes to */
@@ -147,6 +151,7 @@ w2vee_segmenter_reset (W2veeSegmenter *segmenter)
   segmenter->block_start = 0;
   segmenter->block_fill = 0;
   segmenter->block_sum = 0.0;
+  segmenter->block_sum_x = 0.0;
   segmenter->history_next = 0;
   segmenter->history_len = 0;
   segmenter->recent_len = 0;
@@ -245,7 +250,7 @@ decide (W2veeSegmenter *self, const Block *block)
   double sum = 0.0, level_db, floor_db;
   gsize i;
 
-  self->recent_power[self->blocks_seen % SMOOTH] = block->power;
+  self->recent_power[self->blocks_seen % SMOOTH] = block->ac_power;
   self->recent_len = MIN (self->recent_len + 1, SMOOTH);
   self->blocks_seen++;
   for (i = 0; i < self->recent_len; i++)
@@ -274,6 +279,8 @@ end_block (W2veeSegmenter *self)
   block->length = self->block_fill;
   block->power = self->block_sum / self->block_fill;
   block->db = 10.0 * log10 (block->power + POWER_FLOOR);
+  block->ac_power = MAX (0.0, block->power
+      - (self->block_sum_x / self->block_fill) * (self->block_sum_x / self->block_fill));
   block->speech = decide (self, block);
   self->history_next = (self->history_next + 1) % HISTORY;
   self->history_len = MIN (self->history_len + 1, HISTORY);
@@ -281,6 +288,7 @@ end_block (W2veeSegmenter *self)
   self->block_start += self->block_fill;
   self->block_fill = 0;
   self->block_sum = 0.0;
+  self->block_sum_x = 0.0;
 
   step (self, block);
 }
@@ -309,12 +317,15 @@ w2vee_segmenter_push (W2veeSegmenter *segmenter, const float *samples, gsize n,
 
   while (i < n) {
     gsize take = MIN (n - i, BLOCK - segmenter->block_fill);
-    double sum = segmenter->block_sum;
+    double sum = segmenter->block_sum, sum_x = segmenter->block_sum_x;
     gsize k;
 
-    for (k = 0; k < take; k++)
+    for (k = 0; k < take; k++) {
       sum += (double) samples[i + k] * samples[i + k];
+      sum_x += samples[i + k];
+    }
     segmenter->block_sum = sum;
+    segmenter->block_sum_x = sum_x;
     segmenter->block_fill += take;
     i += take;
     if (segmenter->block_fill == BLOCK)

@@ -116,6 +116,7 @@ def case_help(e):
     check("transcribe" in out, "w2vee --help does not list transcribe")
     _, out, _ = e.run("transcribe", "--help", expect=0)
     for opt in ("--model", "--exit", "--output", "--dump-logits", "--threads", "--verbose",
+                "--silence-threshold", "--min-silence", "--chunk-duration", "--noise-margin",
                 "FILE"):
         check(opt in out, f"w2vee transcribe --help does not mention {opt}")
     _, out, _ = e.run("--version", expect=0)
@@ -145,12 +146,23 @@ def case_usage_errors(e):
         ["-m", model, "-o", "vtt", wav, wav],
         ["-m", model, "-e", "all", "--dump-logits", dump, wav],
         ["-m", model, "--dump-logits", dump, wav, wav],
+        ["-m", model, "--dump-logits", dump, "--min-silence", "1", wav],
     ]
+    # segmentation options: not a number, out of range, not finite
+    for opt, values in (("--silence-threshold", ["x", "", "1", "-121", "nan", "-inf", "-40dB"]),
+                        ("--min-silence", ["0", "0.001", "11", "-1", "1s"]),
+                        ("--chunk-duration", ["0.5", "31", "inf", "10,5"]),
+                        ("--noise-margin", ["-1", "61", "nan", "8 "])):
+        for v in values:
+            bad.append(["-m", model, f"{opt}={v}", wav])
     for args in bad:
         _, out, err = e.run("transcribe", *args, expect=2)
         check(out == "", f"{args}: usage error printed on stdout: {out!r}")
         check(err.strip() != "", f"{args}: no message")
         check("--help" in err, f"{args}: message without a hint: {err!r}")
+        for a in args:
+            if a.startswith("--") and "=" in a:
+                check(a.split("=")[0] in err, f"{args}: message does not name the option")
     check(not os.path.exists(dump), "--dump-logits file written after a usage error")
 
 
@@ -380,9 +392,34 @@ def parse_cues(text, vtt):
         start = round(g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, 3)
         end = round(g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000, 3)
         check(start < end, f"cue {i + 1}: start {start} >= end {end}")
-        check(len(lines) == 2 and lines[1].strip() != "", f"cue {i + 1}: text {lines[1:]!r}")
-        cues.append((start, end, lines[1]))
+        text = lines[1:]
+        check(1 <= len(text) <= 2 and all(t.strip() != "" for t in text),
+              f"cue {i + 1}: text {text!r}")
+        n_words = sum(len(t.split(" ")) for t in text)
+        for t in text:
+            check(len(t) <= 42 or n_words == 1, f"cue {i + 1}: line of {len(t)} characters")
+        check(end - start <= 6.0 or n_words == 1, f"cue {i + 1}: {end - start} s")
+        cues.append((start, end, " ".join(text)))
     return cues
+
+
+def check_cues_are_words(cues, obj):
+    """The cues hold the words in order, each timed by its words (json times, ms), within
+    one segment."""
+    words = obj["words"]
+    k = 0
+    for i, (start, end, text) in enumerate(cues):
+        mine = words[k:k + len(text.split(" "))]
+        check(" ".join(w["word"] for w in mine) == text, f"cue {text!r} is not words {k}..")
+        k += len(mine)
+        want_end = mine[-1]["end"]
+        if i + 1 < len(cues):
+            want_end = min(want_end, cues[i + 1][0])
+        check(abs(start - mine[0]["start"]) <= 0.0011 and abs(end - want_end) <= 0.0011,
+              f"cue {start}-{end} {text!r}: words {mine[0]['start']}-{want_end}")
+        check(any(s["start"] <= start and end <= s["end"] + 1e-3 for s in obj["segments"]),
+              f"cue {start}-{end} not inside one segment")
+    check(k == len(words), f"{len(words) - k} words in no cue")
 
 
 def case_subtitles(e):
@@ -403,23 +440,100 @@ def case_subtitles(e):
     s_cues = parse_cues(srt, vtt=False)
     v_cues = parse_cues(vtt, vtt=True)
     obj = json.loads(js)
-    check(len(s_cues) == 2, f"srt: {len(s_cues)} cues, want 2")
     check(s_cues == v_cues, "srt and vtt cues differ")
     segs = obj["segments"]
-    check([(round(s["start"], 3), round(s["end"], 3), s["text"]) for s in segs] == s_cues,
-          f"json segments {segs} differ from the cues {s_cues}")
+    check(len(segs) == 2, f"{len(segs)} segments, want 2")
     # each segment holds one clip with at most 200 ms of silence around it (+ one block)
-    check(s_cues[0][0] == 0.0, f"first cue starts at {s_cues[0][0]}")
-    check(n / SR - 0.5 < s_cues[0][1] <= n / SR + 0.01, f"first cue ends at {s_cues[0][1]}")
-    check(second - 0.21 <= s_cues[1][0] <= second, f"second cue starts at {s_cues[1][0]}")
-    check(s_cues[1][1] <= (2 * n + SR) / SR + 1e-3, f"second cue ends at {s_cues[1][1]}")
-    check(obj["text"] == " ".join(c[2] for c in s_cues), "json text is not the joined segments")
+    check(segs[0]["start"] == 0.0, f"first segment starts at {segs[0]['start']}")
+    check(n / SR - 0.5 < segs[0]["end"] <= n / SR + 0.01, f"first segment ends at {segs[0]}")
+    check(second - 0.21 <= segs[1]["start"] <= second, f"second segment starts at {segs[1]}")
+    check(segs[1]["end"] <= (2 * n + SR) / SR + 1e-3, f"second segment ends at {segs[1]}")
+    check(len(s_cues) >= 2, f"srt: {len(s_cues)} cues for two segments with words")
+    check_cues_are_words(s_cues, obj)
+    check(obj["text"] == " ".join(c[2] for c in s_cues), "json text is not the joined cues")
     check(text == obj["text"] + "\n", "text output is not the joined segments")
     # word times are in the file's time line: inside their segment
     for w in obj["words"]:
         check(any(s["start"] <= w["start"] < w["end"] <= s["end"] + 1e-3 for s in segs),
               f"word {w} outside every segment")
-    check(any(w["start"] >= s_cues[1][0] for w in obj["words"]), "no word in the second segment")
+    check(any(w["start"] >= segs[1]["start"] for w in obj["words"]),
+          "no word in the second segment")
+
+    # the default (trained) model on a long sentence: many words per segment, so cues of
+    # two lines, broken between words
+    talk = e.path("sentence.wav")
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", talk,
+                    "The quick brown fox jumps over the lazy dog and then it runs away into "
+                    "the forest where nobody can find it again, and the farmer goes back to "
+                    "his house to sleep."], check=True)
+    _, srt, _ = e.run("transcribe", "-o", "srt", talk, expect=0)
+    _, js, _ = e.run("transcribe", "-o", "json", talk, expect=0)
+    print(srt)
+    obj = json.loads(js)
+    cues = parse_cues(srt, vtt=False)
+    check(len(obj["words"]) >= 20, f"default model: {len(obj['words'])} words")
+    check(len(cues) >= 2, f"default model: {len(cues)} cue(s) for {len(obj['words'])} words")
+    check(any(len(block.split("\n")) == 4 for block in srt.split("\n\n")),
+          "no cue of two lines")
+    check_cues_are_words(cues, obj)
+
+
+def segments_of(e, model, wav, *opts):
+    _, js, _ = e.run("transcribe", "-m", model, "-o", "json", *opts, wav, expect=0)
+    return [(s["start"], s["end"]) for s in json.loads(js)["segments"]]
+
+
+def case_segmentation(e):
+    """The segmentation options change the segments as the engine's parameters do:
+    clip + 1 s of silence + clip (two segments by default)."""
+    import random
+    model = e.model("small_group")
+    pcm = read_wav(e.ref("small_group")["wav"])
+    n = len(pcm) // 2
+    wav = e.path("twice.wav")
+    write_wav(wav, pcm + silence(1.0) + pcm)
+    total = (2 * n + SR) / SR
+
+    default = segments_of(e, model, wav)
+    check(len(default) == 2, f"default: {default}")
+    # the defaults given explicitly (and the negative value as a separate argument)
+    explicit = segments_of(e, model, wav, "--silence-threshold", "-40", "--min-silence",
+                           "0.5", "--chunk-duration", "10", "--noise-margin", "8")
+    check(explicit == default, f"explicit defaults {explicit} != {default}")
+    # a pause of 1 s is not silence enough when 1.5 s is needed
+    longer = segments_of(e, model, wav, "--min-silence=1.5")
+    check(len(longer) == 1 and longer[0][0] == default[0][0]
+          and longer[0][1] == default[1][1], f"--min-silence 1.5: {longer}")
+    # segments of at most 1 s, covering the speech in order
+    short = segments_of(e, model, wav, "--chunk-duration=1")
+    check(len(short) >= 4 and all(b - a <= 1.0 + 1e-9 for a, b in short),
+          f"--chunk-duration 1: {short}")
+    check(all(a[1] <= b[0] for a, b in zip(short, short[1:])), f"overlap: {short}")
+    # nothing reaches 0 dBFS: no segment, empty text
+    _, out, _ = e.run("transcribe", "-m", model, "--silence-threshold=0", wav, expect=0)
+    check(out == "\n", f"--silence-threshold 0: {out!r}")
+    # a threshold above the clip's quiet parts: segments inside the default ones
+    high = segments_of(e, model, wav, "--silence-threshold=-25")
+    check(len(high) == 2 and all(d[0] <= h[0] and h[1] <= d[1] for h, d in zip(high, default))
+          and high != default, f"--silence-threshold -25: {high} vs {default}")
+
+    # white noise 15 dB below the clip's RMS but above -40 dBFS: the noise floor keeps the
+    # two segments, the fixed gate (--noise-margin 0) takes the noise for speech
+    samples = struct.unpack(f"<{n}h", pcm)
+    rms = math.sqrt(sum(v * v for v in samples) / n)
+    amp = rms * 10 ** (-15 / 20) * math.sqrt(3)   # uniform: RMS amp/sqrt(3)
+    check(20 * math.log10(amp / math.sqrt(3) / 32768) > -40, "noise not above -40 dBFS")
+    rng = random.Random(1)
+    both = list(samples) + [0] * SR + list(samples)
+    noisy = [max(-32768, min(32767, round(v + rng.uniform(-amp, amp)))) for v in both]
+    nwav = e.path("twice in noise.wav")
+    write_wav(nwav, struct.pack(f"<{len(noisy)}h", *noisy))
+    floor = segments_of(e, model, nwav)
+    check(len(floor) == 2 and all(abs(f[0] - d[0]) <= 0.3 and abs(f[1] - d[1]) <= 0.3
+                                  for f, d in zip(floor, default)),
+          f"noise, default: {floor} vs clean {default}")
+    gate = segments_of(e, model, nwav, "--noise-margin=0")
+    check(gate == [(0.0, round(total, 3))], f"noise, --noise-margin 0: {gate}")
 
 
 def case_long_file(e):
@@ -458,6 +572,7 @@ CASES = {
     "several-files": case_several_files,
     "subtitles": case_subtitles,
     "long-file": case_long_file,
+    "segmentation": case_segmentation,
 }
 
 
