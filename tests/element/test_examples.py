@@ -6,8 +6,8 @@
     test_examples.py --examples DIR --exit-switcher EXE --docs ELEMENT_MD
                      --workdir DIR [CASE...]
 
-CASE is one of transcribe-file, subtitles, exit-switcher, exit-switcher-py,
-cookbook. The environment (set by meson) points GST_PLUGIN_PATH at the
+CASE is one of transcribe-file, subtitles, exit-switcher, exit-switcher-errors,
+exit-switcher-py, cookbook. The environment (set by meson) points GST_PLUGIN_PATH at the
 uninstalled plugin and W2VEE_TEST_MODELS at tests/reference's models; the
 examples use W2VEE_MODEL, set here to the small_group reference model (3 exits
 at layers 2, 4, 6; random weights, so the checks are on fields, times and
@@ -112,6 +112,35 @@ def case_exit_switcher(args, tmp):
           "a second run printed something else")
 
 
+def case_exit_switcher_errors(args, tmp):
+    """A launch line that cannot be made (the plugin not found) and a model that
+    cannot be loaded: a message naming the cause, exit status 1, no critical."""
+    wav = os.path.join(tmp, "silence.wav")
+    testlib.write_wav(wav, b"\0\0" * testlib.SR)
+    no_plugins = os.path.join(tmp, "no-plugins")
+    os.makedirs(no_plugins)
+    # GStreamer's own plugins (uridecodebin, ...) are still found, wav2vec2ee is not;
+    # gst_parse_launch() then gives a pipeline without it, and an error
+    r = testlib.run([args.exit_switcher, wav], cwd=tmp, expect=1, env={
+        "GST_PLUGIN_PATH": no_plugins,
+        "GST_REGISTRY_1_0": os.path.join(tmp, "registry.bin")})
+    testlib.check_clean_stderr(r.err, "without the plugin")
+    lines = r.err.splitlines()
+    check(len(lines) == 1 and lines[0].startswith("exit-switcher: ")
+          and "wav2vec2ee" in lines[0] and "GST_PLUGIN_PATH" in lines[0],
+          f"without the plugin: not one line naming wav2vec2ee and GST_PLUGIN_PATH: "
+          f"{r.err!r}")
+    testlib.check_equal(r.out, "", "stdout without the plugin")
+
+    missing = os.path.join(tmp, "no-such-model")
+    r = testlib.run([args.exit_switcher, wav], cwd=tmp, expect=1,
+                    env={"W2VEE_MODEL": missing})
+    testlib.check_clean_stderr(r.err, "missing model")
+    check(f'Could not load the model "{missing}"' in r.err,
+          f"the message does not name the model: {r.err!r}")
+    testlib.check_equal(r.out, "", "stdout with a missing model")
+
+
 def case_exit_switcher_py(args, tmp):
     wav = speech_file(tmp)
     out = run(["/usr/bin/python3", os.path.join(args.examples, "exit_switcher.py"), wav],
@@ -158,6 +187,7 @@ CASES = {
     "transcribe-file": case_transcribe_file,
     "subtitles": case_subtitles,
     "exit-switcher": case_exit_switcher,
+    "exit-switcher-errors": case_exit_switcher_errors,
     "exit-switcher-py": case_exit_switcher_py,
     "cookbook": case_cookbook,
 }
