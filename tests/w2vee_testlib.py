@@ -59,16 +59,24 @@ def check_equal(got, want, what):
 
 class Checks:
     """Collects failures instead of stopping at the first, for a case that should
-    report everything wrong at once; done() raises one Failure listing them all."""
+    report everything wrong at once: each check prints "ok WHAT" or "FAIL WHAT:
+    DETAIL"; done() prints the counts and raises one Failure listing the failed."""
 
     def __init__(self):
+        self.passed = 0
         self.failures = []
 
-    def check(self, cond, what):
-        if not cond:
+    def check(self, cond, what, detail=""):
+        if cond:
+            print("ok", what)
+            self.passed += 1
+        else:
+            what = f"{what}: {detail}" if detail else what
+            print("FAIL", what)
             self.failures.append(what)
 
     def done(self):
+        print(f"{self.passed} passed, {len(self.failures)} failed")
         if self.failures:
             raise Failure(f"{len(self.failures)} check(s) failed:\n  "
                           + "\n  ".join(self.failures))
@@ -136,8 +144,9 @@ _scratch = []
 
 
 def keep_scratch():
-    """W2VEE_KEEP_SCRATCH=1 keeps the scratch folders, for a look after a failure."""
-    return os.environ.get("W2VEE_KEEP_SCRATCH", "") not in ("", "0")
+    """W2VEE_KEEP_TEST_DIRS (any value; as in the C tests) keeps the scratch folders,
+    for a look after a failure."""
+    return os.environ.get("W2VEE_KEEP_TEST_DIRS") is not None
 
 
 def scratch_dir(parent, prefix):
