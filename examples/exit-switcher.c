@@ -129,10 +129,18 @@ main (int argc, char **argv)
   }
   interval = (GstClockTime) (interval_s * GST_SECOND);
 
-  pipeline = gst_parse_launch ("uridecodebin name=src ! audioconvert ! "
-      "audioresample ! wav2vec2ee name=asr ! fakesink", &error);
-  if (pipeline == NULL) {
-    g_printerr ("exit-switcher: %s\n", error->message);
+  /* FATAL_ERRORS: without it a launch line naming an element that cannot be
+   * made (wav2vec2ee when the plugin is not found) gives a partial pipeline
+   * with @error set; that is an error too */
+  pipeline = gst_parse_launch_full ("uridecodebin name=src ! audioconvert ! "
+      "audioresample ! wav2vec2ee name=asr ! fakesink", NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &error);
+  if (pipeline == NULL || error != NULL) {
+    g_printerr ("exit-switcher: %s%s\n", error ? error->message :
+        "cannot make the pipeline",
+        g_error_matches (error, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)
+        ? " (is the wav2vec2ee plugin on GST_PLUGIN_PATH?)" : "");
+    gst_clear_object (&pipeline);
     return 1;
   }
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");

@@ -5,25 +5,23 @@
 meson test (one CASE per test). They check formats and that everything runs, never
 timings: benchmarks are not unit tests.
 
-    test_bench.py --w2vee PATH --refs DIR --workdir DIR CASE
+    test_bench.py --w2vee PATH --refs DIR --workdir DIR [CASE...]
     test_bench.py --build BUILDDIR --python /usr/bin/python3 --workdir DIR harness|harness-ort
 
 DIR (--refs) is the output of tests/reference/gen_models.py; the `w2vee bench` cases use
 its small_group model. The harness cases run bench/run.py on its tiny "small" config
-(1 s of audio, 1 run, 1 thread). Only the Python standard library is used here.
+(1 s of audio, 1 run, 1 thread). Only the Python standard library is used here; the
+harness is tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
-import argparse
 import json
 import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 
-SR = 16000
-SKIP = 77  # meson's exit status for a skipped test
+import w2vee_testlib as testlib
+from w2vee_testlib import SR, check
 
 HEADER = re.compile(r"^model=(.+) seconds=(\S+) samples=(\d+) frames=(\d+) threads=(\d+) "
                     r"repeat=(\d+) warmup=(\d+)$")
@@ -34,46 +32,21 @@ STAGE = re.compile(r"^stage exit=(\d+) name=([a-z]+) ms=(\d+\.\d+) share=(\d+\.\
 STAGES = ["conv", "projection", "attention", "ffn", "heads"]
 
 
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def run(cmd, expect=None, timeout=240):
-    env = dict(os.environ)
-    env.pop("W2VEE_MODEL", None)
-    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env,
-                       timeout=timeout)
-    print("$", " ".join(str(c) for c in cmd), "->", p.returncode)
-    if p.stderr:
-        print("  stderr:", p.stderr.rstrip().replace("\n", "\n          "))
-    if expect is not None and p.returncode != expect:
-        raise Failure(f"exit status {p.returncode}, expected {expect}\nstdout: {p.stdout}")
-    return p.returncode, p.stdout, p.stderr
+    return testlib.run(cmd, expect=expect, timeout=timeout, unset=["W2VEE_MODEL"])
 
 
 class Refs:
+    """The small_group reference model, for the `w2vee bench` cases."""
+
     def __init__(self, args):
+        check(args.w2vee and args.refs, "the w2vee bench cases need --w2vee and --refs")
+        refs = testlib.RefModels(args.refs)
         self.w2vee = args.w2vee
         self.refs = args.refs
-        unavailable = os.path.join(self.refs, "UNAVAILABLE")
-        if os.path.exists(unavailable):
-            with open(unavailable) as f:
-                raise Failure("reference models unavailable: " + f.read().strip())
-        if not os.path.isdir(os.path.join(self.refs, "small_group")):
-            raise Failure(f"no reference models in {self.refs} (build the ref-models target)")
-        self.model = os.path.join(self.refs, "small_group", "model")
-        with open(os.path.join(self.refs, "small_group", "ref", "reference.json")) as f:
-            # exit layers as the PyTorch reference has them (the even-spacing rule)
-            self.layers = [e["layer"] for e in json.load(f)["exits"]]
+        self.model = refs.model("small_group")
+        # exit layers as the PyTorch reference has them (the even-spacing rule)
+        self.layers = [e["layer"] for e in refs.ref("small_group")["exits"]]
 
 
 def parse_bench(out, seconds, threads, repeat, exits, layers, profile=False):
@@ -157,11 +130,11 @@ def case_usage_errors(r):
 # ---------------------------------------------------------------------------
 
 def harness(args, contenders):
-    root = os.environ.get("W2VEE_SOURCE_ROOT") or os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    check(args.python, "the harness cases need --python")
     out = os.path.join(args.workdir, "harness-out")
-    _, text, _ = run([args.python, os.path.join(root, "bench", "run.py"), "--build",
-                      args.build, "--config", "small", "--seconds", "1", "--repeat", "1",
+    build = args.build or testlib.build_root()
+    _, text, _ = run([args.python, os.path.join(testlib.source_root(), "bench", "run.py"),
+                      "--build", build, "--config", "small", "--seconds", "1", "--repeat", "1",
                       "--threads", "1", "--contenders", ",".join(contenders),
                       "--out", out], expect=0, timeout=300)
     print(text)
@@ -192,55 +165,33 @@ def case_harness(args):
 
 
 def case_harness_ort(args):
-    root = os.environ.get("W2VEE_SOURCE_ROOT") or os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    pkg = os.path.join(root, "bench", "node_modules", "onnxruntime-node", "package.json")
+    pkg = os.path.join(testlib.source_root(), "bench", "node_modules", "onnxruntime-node",
+                       "package.json")
     if shutil.which("node") is None or not os.path.exists(pkg):
-        raise Skip("onnxruntime-node is not installed in bench/node_modules "
-                   "(cd bench && npm ci --ignore-scripts)")
+        raise testlib.Skip("onnxruntime-node is not installed in bench/node_modules "
+                           "(cd bench && npm ci --ignore-scripts)")
     harness(args, ["w2vee", "ort", "torch"])
 
 
+def w2vee_case(fn):
+    """A `w2vee bench` case: takes the small_group model (Refs) made from the args."""
+    return lambda args: fn(Refs(args))
+
+
+def setup(args):
+    os.makedirs(args.workdir, exist_ok=True)
+    return args
+
+
 CASES = {
-    "lines": case_lines,
-    "one-exit": case_one_exit,
-    "profile": case_profile,
-    "usage-errors": case_usage_errors,
-}
-HARNESS_CASES = {
+    "lines": w2vee_case(case_lines),
+    "one-exit": w2vee_case(case_one_exit),
+    "profile": w2vee_case(case_profile),
+    "usage-errors": w2vee_case(case_usage_errors),
     "harness": case_harness,
     "harness-ort": case_harness_ort,
 }
 
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--w2vee")
-    ap.add_argument("--refs")
-    ap.add_argument("--build")
-    ap.add_argument("--python")
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=sorted(CASES) + sorted(HARNESS_CASES))
-    args = ap.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
-    try:
-        if args.case in CASES:
-            if not args.w2vee or not args.refs:
-                ap.error(f"{args.case} needs --w2vee and --refs")
-            CASES[args.case](Refs(args))
-        else:
-            if not args.build or not args.python:
-                ap.error(f"{args.case} needs --build and --python")
-            HARNESS_CASES[args.case](args)
-    except Failure as f:
-        print("FAIL:", f)
-        return 1
-    except Skip as s:
-        print("SKIP:", s)
-        return SKIP
-    print("PASS")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(CASES, "w2vee bench and bench/run.py smoke tests", required=["--workdir"],
+                 optional=["--w2vee", "--refs", "--build", "--python"], setup=setup)

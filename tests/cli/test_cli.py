@@ -3,83 +3,40 @@
 # SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """End-to-end tests of `w2vee transcribe`, run by meson test (one CASE per test).
 
-    test_cli.py --w2vee PATH --refs DIR --workdir DIR CASE
+    test_cli.py --w2vee PATH --refs DIR --workdir DIR [CASE...]
 
 DIR is the output of tests/reference/gen_models.py: random-weight models in the Hugging
 Face layout with PyTorch's logits and greedy transcripts of a speech clip (the reference
-this compares against). Only the Python standard library is used.
+this compares against). Only the Python standard library is used; the harness is
+tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
-import argparse
 import json
-import math
 import os
 import re
 import shutil
 import struct
-import subprocess
-import sys
-import tempfile
-import wave
 
-SR = 16000
+import w2vee_testlib as testlib
+from w2vee_testlib import SR, check, read_wav, write_wav
+
 DUMP_MAX_SECONDS = 60
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-class Env:
+class Env(testlib.RefModels):
     def __init__(self, args):
+        super().__init__(args.refs)
         self.w2vee = args.w2vee
-        self.refs = args.refs
-        self.tmp = tempfile.mkdtemp(prefix="cli-", dir=args.workdir)
-        unavailable = os.path.join(self.refs, "UNAVAILABLE")
-        if os.path.exists(unavailable):
-            with open(unavailable) as f:
-                raise Failure("reference models unavailable: " + f.read().strip())
-        if not os.path.isdir(os.path.join(self.refs, "small_group")):
-            raise Failure(f"no reference models in {self.refs} (build the ref-models target)")
-
-    def model(self, name):
-        return os.path.join(self.refs, name, "model")
-
-    def ref(self, name, sub="ref"):
-        d = os.path.join(self.refs, name, sub)
-        with open(os.path.join(d, "reference.json")) as f:
-            r = json.load(f)
-        r["dir"] = d
-        r["wav"] = os.path.join(d, "clip.wav")
-        return r
+        self.tmp = testlib.scratch_dir(args.workdir, "cli-")
 
     def path(self, name):
         return os.path.join(self.tmp, name)
 
     def run(self, *args, env=None, expect=None):
-        full_env = dict(os.environ)
-        full_env.pop("W2VEE_MODEL", None)
-        if env:
-            full_env.update(env)
-        cmd = [self.w2vee] + [str(a) for a in args]
-        p = subprocess.run(cmd, capture_output=True, env=full_env, timeout=240)
-        out = p.stdout.decode("utf-8")
-        err = p.stderr.decode("utf-8")
-        print("$", " ".join(cmd), "->", p.returncode)
-        if err:
-            print("  stderr:", err.rstrip().replace("\n", "\n          "))
-        if expect is not None and p.returncode != expect:
-            raise Failure(f"exit status {p.returncode}, expected {expect}\nstdout: {out}\n"
-                          f"stderr: {err}")
-        return p.returncode, out, err
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        """(status, stdout, stderr) of `w2vee ARGS` without $W2VEE_MODEL (unless @env
+        sets it)."""
+        return testlib.run([self.w2vee, *args], expect=expect, env=env,
+                           unset=["W2VEE_MODEL"])
 
 
 def read_f32(path):
@@ -87,20 +44,6 @@ def read_f32(path):
         data = f.read()
     check(len(data) % 4 == 0, f"{path}: {len(data)} bytes is not a whole number of floats")
     return struct.unpack(f"<{len(data) // 4}f", data)
-
-
-def read_wav(path):
-    with wave.open(path, "rb") as w:
-        assert w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getframerate() == SR
-        return w.readframes(w.getnframes())
-
-
-def write_wav(path, pcm):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SR)
-        w.writeframes(pcm)
 
 
 def silence(seconds):
@@ -576,26 +519,6 @@ CASES = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--w2vee", required=True)
-    ap.add_argument("--refs", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
-    e = None
-    try:
-        e = Env(args)
-        CASES[args.case](e)
-    except Failure as f:
-        print("FAIL:", f)
-        return 1
-    finally:
-        if e is not None:
-            e.cleanup()
-    print("PASS")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(CASES, "w2vee transcribe end to end",
+                 required=["--w2vee", "--refs", "--workdir"], setup=Env)

@@ -4,24 +4,23 @@
 """Runs the examples of examples/ and the cookbook of docs/element.md.
 
     test_examples.py --examples DIR --exit-switcher EXE --docs ELEMENT_MD
-                     --workdir DIR CASE
+                     --workdir DIR [CASE...]
 
-CASE is one of transcribe-file, subtitles, exit-switcher, exit-switcher-py,
-cookbook. The environment (set by meson) points GST_PLUGIN_PATH at the
+CASE is one of transcribe-file, subtitles, exit-switcher, exit-switcher-errors,
+exit-switcher-py, cookbook. The environment (set by meson) points GST_PLUGIN_PATH at the
 uninstalled plugin and W2VEE_TEST_MODELS at tests/reference's models; the
 examples use W2VEE_MODEL, set here to the small_group reference model (3 exits
 at layers 2, 4, 6; random weights, so the checks are on fields, times and
 counts, not words). Speech comes from espeak-ng. Standard library only; the
-Python example itself needs PyGObject (python3-gi, gir1.2-gstreamer-1.0).
+Python example itself needs PyGObject (python3-gi, gir1.2-gstreamer-1.0). The harness
+is tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
-import argparse
 import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
+
+import w2vee_testlib as testlib
+from w2vee_testlib import check
 
 MESSAGE = re.compile(
     r"wav2vec2ee, text=\(string\)(?P<text>\"(?:[^\"\\]|\\.)*\"|[^,]*), "
@@ -37,27 +36,12 @@ SPEECH = ('<speak>Open the window and let the sunshine in. <break time="1500ms"/
           '<break time="1500ms"/> Speech recognition on a small computer.</speak>')
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def run(cmd, cwd, timeout=240, env=None):
-    print("$", " ".join(cmd) if isinstance(cmd, list) else cmd, flush=True)
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout, env=env,
-                       shell=isinstance(cmd, str))
-    out, err = p.stdout.decode(), p.stderr.decode()
-    print(out[-4000:])
-    if err:
-        print("stderr:", err[-4000:])
-    check(p.returncode == 0, f"exit status {p.returncode}")
-    check("CRITICAL" not in err and "GStreamer-WARNING" not in err,
-          "criticals or warnings on stderr")
-    return out
+    """stdout of @cmd, which must exit with 0 and print no critical or warning."""
+    r = testlib.run(cmd, cwd=cwd, timeout=timeout, env=env, shell=isinstance(cmd, str),
+                    show_out=True, expect=0)
+    testlib.check_clean_stderr(r.err, "criticals or warnings")
+    return r.out
 
 
 def messages(out):
@@ -128,6 +112,35 @@ def case_exit_switcher(args, tmp):
           "a second run printed something else")
 
 
+def case_exit_switcher_errors(args, tmp):
+    """A launch line that cannot be made (the plugin not found) and a model that
+    cannot be loaded: a message naming the cause, exit status 1, no critical."""
+    wav = os.path.join(tmp, "silence.wav")
+    testlib.write_wav(wav, b"\0\0" * testlib.SR)
+    no_plugins = os.path.join(tmp, "no-plugins")
+    os.makedirs(no_plugins)
+    # GStreamer's own plugins (uridecodebin, ...) are still found, wav2vec2ee is not;
+    # gst_parse_launch() then gives a pipeline without it, and an error
+    r = testlib.run([args.exit_switcher, wav], cwd=tmp, expect=1, env={
+        "GST_PLUGIN_PATH": no_plugins,
+        "GST_REGISTRY_1_0": os.path.join(tmp, "registry.bin")})
+    testlib.check_clean_stderr(r.err, "without the plugin")
+    lines = r.err.splitlines()
+    check(len(lines) == 1 and lines[0].startswith("exit-switcher: ")
+          and "wav2vec2ee" in lines[0] and "GST_PLUGIN_PATH" in lines[0],
+          f"without the plugin: not one line naming wav2vec2ee and GST_PLUGIN_PATH: "
+          f"{r.err!r}")
+    testlib.check_equal(r.out, "", "stdout without the plugin")
+
+    missing = os.path.join(tmp, "no-such-model")
+    r = testlib.run([args.exit_switcher, wav], cwd=tmp, expect=1,
+                    env={"W2VEE_MODEL": missing})
+    testlib.check_clean_stderr(r.err, "missing model")
+    check(f'Could not load the model "{missing}"' in r.err,
+          f"the message does not name the model: {r.err!r}")
+    testlib.check_equal(r.out, "", "stdout with a missing model")
+
+
 def case_exit_switcher_py(args, tmp):
     wav = speech_file(tmp)
     out = run(["/usr/bin/python3", os.path.join(args.examples, "exit_switcher.py"), wav],
@@ -174,43 +187,27 @@ CASES = {
     "transcribe-file": case_transcribe_file,
     "subtitles": case_subtitles,
     "exit-switcher": case_exit_switcher,
+    "exit-switcher-errors": case_exit_switcher_errors,
     "exit-switcher-py": case_exit_switcher_py,
     "cookbook": case_cookbook,
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--examples", required=True)
-    ap.add_argument("--exit-switcher", required=True)
-    ap.add_argument("--docs", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
+def setup(args):
+    """W2VEE_MODEL: the small_group reference model, for every example."""
+    models = testlib.RefModels(os.environ.get("W2VEE_TEST_MODELS", ""))
+    os.environ["W2VEE_MODEL"] = models.model("small_group")
     args.exit_switcher = os.path.abspath(args.exit_switcher)
+    return args
 
-    models = os.environ.get("W2VEE_TEST_MODELS", "")
-    unavailable = os.path.join(models, "UNAVAILABLE")
-    if os.path.exists(unavailable):
-        print("FAIL: reference models unavailable:", open(unavailable).read().strip())
-        return 1
-    model = os.path.join(models, "small_group", "model")
-    if not os.path.isdir(model):
-        print(f"FAIL: no model {model} (build the ref-models target)")
-        return 1
-    os.environ["W2VEE_MODEL"] = model
 
-    tmp = tempfile.mkdtemp(prefix=f"example-{args.case}-", dir=args.workdir)
-    try:
-        CASES[args.case](args, tmp)
-    except (Failure, subprocess.TimeoutExpired) as e:
-        print("FAIL:", e)
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
-    return 0
+def in_scratch(name, fn):
+    """Case @fn, run in a new scratch folder of its own."""
+    return lambda e: fn(e, testlib.scratch_dir(e.workdir, f"example-{name}-"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main({name: in_scratch(name, fn) for name, fn in CASES.items()},
+                 "the examples and docs/element.md's cookbook",
+                 required=["--examples", "--exit-switcher", "--docs", "--workdir"],
+                 setup=setup)

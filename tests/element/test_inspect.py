@@ -6,13 +6,13 @@
 Checks that gst-inspect-1.0 exits with 0, prints no GLib/GStreamer warning or
 critical, shows the element's klass and pads, and that the blurb of each of the
 element's own properties states its unit or range (the table below). Run by
-meson with GST_PLUGIN_PATH pointing at the uninstalled plugin.
+meson with GST_PLUGIN_PATH pointing at the uninstalled plugin; the harness is
+tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
-import os
 import re
-import subprocess
-import sys
+
+import w2vee_testlib as testlib
 
 # property -> what its blurb must say (unit, range or meaning of special values)
 UNITS = {
@@ -32,45 +32,30 @@ UNITS = {
 INHERITED = {"name", "parent", "qos"}
 
 
-def main():
-    env = dict(os.environ)
-    p = subprocess.run(["gst-inspect-1.0", "wav2vec2ee"], capture_output=True,
-                       env=env, timeout=50)
-    out = p.stdout.decode("utf-8")
-    err = p.stderr.decode("utf-8")
-    print(out)
-    if err:
-        print("stderr:", err, file=sys.stderr)
-    failures = []
-    if p.returncode != 0:
-        failures.append(f"gst-inspect-1.0 exited with {p.returncode}")
-    for stream, text in (("stdout", out), ("stderr", err)):
+def case_inspect(_):
+    r = testlib.run(["gst-inspect-1.0", "wav2vec2ee"], timeout=50, show_out=True)
+    c = testlib.Checks()  # every failure is listed, not just the first
+    c.check(r.status == 0, f"gst-inspect-1.0 exited with {r.status}")
+    for stream, text in (("stdout", r.out), ("stderr", r.err)):
         for word in ("WARNING", "CRITICAL", "Gtk-", "GLib-", "GStreamer-"):
-            if word in text:
-                failures.append(f"{stream} contains {word!r}")
+            c.check(word not in text, f"{stream} contains {word!r}")
     for needle in ("Filter/Analyzer/Audio", "SRC template: 'text_src'",
                    "text/x-raw", "format: { (string)F32LE, (string)S16LE }",
                    "rate: 16000"):
-        if needle not in out:
-            failures.append(f"output lacks {needle!r}")
+        c.check(needle in r.out, f"output lacks {needle!r}")
 
     props = {}
-    section = out.split("Element Properties:", 1)[-1]
+    section = r.out.split("Element Properties:", 1)[-1]
     for m in re.finditer(r"^  ([a-z][a-z0-9-]*)\s+: (.*)$", section, re.M):
         props[m.group(1)] = m.group(2)
     own = set(props) - INHERITED
-    if own != set(UNITS):
-        failures.append(f"properties {sorted(own)} != documented {sorted(UNITS)}")
+    c.check(own == set(UNITS), f"properties {sorted(own)} != documented {sorted(UNITS)}")
     for name, needles in UNITS.items():
         blurb = props.get(name, "")
         for needle in needles:
-            if needle not in blurb:
-                failures.append(f"blurb of {name} lacks {needle!r}: {blurb!r}")
-
-    for f in failures:
-        print("FAIL:", f)
-    return 1 if failures else 0
+            c.check(needle in blurb, f"blurb of {name} lacks {needle!r}: {blurb!r}")
+    c.done()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main({"inspect": case_inspect}, __doc__.splitlines()[0])

@@ -3,7 +3,7 @@
 # SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """`w2vee eval` end to end (docs/cli.md).
 
-  test_eval.py --w2vee W2VEE --model DIR --workdir DIR CASE
+  test_eval.py --w2vee W2VEE --model DIR --workdir DIR [CASE...]
 
 CASE is one of:
   default-model  synthesises the utterances of utterances.tsv (30 of the default model's
@@ -16,23 +16,22 @@ CASE is one of:
   errors         usage errors (exit 2) and runtime errors (exit 1) with the messages they
                  must carry; several splits in one report; the default model without -m.
 
-Needs /usr/bin/python3 with numpy and torch (training/audio.py imports torch) and espeak-ng.
+Needs /usr/bin/python3 with numpy and torch (training/audio.py imports torch) and espeak-ng;
+the harness is tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
-import argparse
 import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
-import wave
+
+import w2vee_testlib as testlib
+from w2vee_testlib import SR, check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, "training"))
+testlib.training_import_path()
 
-SR = 16000
 MAX_PASS_SECONDS = 60
 
 # Bounds of the default model's deepest exit on these 30 utterances. Measured with
@@ -48,35 +47,32 @@ MAX_DEEPEST_WER = 0.77
 SHAPE_MARGIN_CER = 0.03
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
-
-
 class Env:
-    def __init__(self, args):
-        self.w2vee = args.w2vee
+    """One case's context: w2vee, the model and its exit layers, and the case's own
+    folder (WORKDIR/CASE, kept after the test), in which w2vee runs."""
+
+    def __init__(self, args, case):
+        try:
+            import numpy  # noqa: F401
+            import torch  # noqa: F401
+        except ImportError as ex:
+            raise testlib.Failure(f"needs numpy and torch under {sys.executable} "
+                                  f"(training/audio.py): {ex}") from None
+        self.w2vee = os.path.abspath(args.w2vee)  # commands run from the work folder
         self.model = args.model
-        self.workdir = args.workdir
+        self.workdir = os.path.join(os.path.abspath(args.workdir), case)
+        os.makedirs(self.workdir, exist_ok=True)
         with open(os.path.join(self.model, "config.json")) as f:
             self.layers = json.load(f)["exit_layers"]
 
     def path(self, *parts):
         return os.path.join(self.workdir, *parts)
 
-    def run(self, *args, expect, cwd=None, env=None):
+    def run(self, *args, expect, env=None):
         """(stdout, stderr) of `w2vee ARGS`, whose exit status must be @expect."""
-        full_env = dict(os.environ, **(env or {}))
-        p = subprocess.run([self.w2vee, *args], capture_output=True, text=True,
-                           cwd=cwd or self.workdir, env=full_env, timeout=600)
-        check(p.returncode == expect,
-              f"w2vee {' '.join(args)}: exit {p.returncode}, want {expect}\n"
-              f"stdout: {p.stdout}\nstderr: {p.stderr}")
-        return p.stdout, p.stderr
+        r = testlib.run([self.w2vee, *args], expect=expect, cwd=self.workdir, env=env,
+                        timeout=600)
+        return r.out, r.err
 
 
 # ---------------------------------------------------------------------------
@@ -275,11 +271,7 @@ def write_tone(path, seconds):
     for i in range(n):
         v = int(8000 * math.sin(2 * math.pi * 220 * i / SR))
         frames += v.to_bytes(2, "little", signed=True)
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SR)
-        w.writeframes(bytes(frames))
+    testlib.write_wav(path, bytes(frames))
 
 
 def case_errors(e):
@@ -367,34 +359,11 @@ def case_errors(e):
                 tables["second"])
 
 
-CASES = {"default-model": case_default_model, "errors": case_errors}
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--w2vee", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--workdir", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
-    args.w2vee = os.path.abspath(args.w2vee)  # commands run from the work folder
-    args.workdir = os.path.join(os.path.abspath(args.workdir), args.case)
-    os.makedirs(args.workdir, exist_ok=True)
-    try:
-        import numpy  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as ex:
-        print(f"FAIL: needs numpy and torch under {sys.executable} "
-              f"(training/audio.py): {ex}")
-        return 1
-    try:
-        CASES[args.case](Env(args))
-    except Failure as ex:
-        print(f"FAIL: {ex}")
-        return 1
-    print(f"ok: {args.case}")
-    return 0
-
+CASES = {
+    "default-model": lambda args: case_default_model(Env(args, "default-model")),
+    "errors": lambda args: case_errors(Env(args, "errors")),
+}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(CASES, "w2vee eval end to end",
+                 required=["--w2vee", "--model", "--workdir"])

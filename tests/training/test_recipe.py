@@ -18,23 +18,23 @@
 This checks that the pipeline runs and fits together, not what the model learns (the
 real model's quality is tests/eval's business).
 
-  /usr/bin/python3 tests/training/test_recipe.py --w2vee build/tools/w2vee \
-      --test-parity build/tests/parity/test-parity --workdir DIR
-Needs /usr/bin/python3 with torch, numpy and torchaudio, espeak-ng and the fortunes.
+  PYTHONPATH=tests /usr/bin/python3 tests/training/test_recipe.py \
+      --w2vee build/tools/w2vee --test-parity build/tests/parity/test-parity --workdir DIR
+Needs /usr/bin/python3 with torch, numpy and torchaudio, espeak-ng and the fortunes. The
+harness is tests/w2vee_testlib.py.
 """
 
-import argparse
 import glob
 import json
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TRAINING = os.path.join(HERE, "..", "..", "training")
+import w2vee_testlib as testlib
+from w2vee_testlib import check
+
+TRAINING = os.path.join(testlib.source_root(), "training")
 
 # A tiny architecture (stride product 320 like every w2vee model); seconds of training.
 TINY = ["--preset", "cpu", "--conv", "16,10,5;16,8,4;32,4,4;32,4,4", "--dim", "32",
@@ -44,21 +44,8 @@ TINY = ["--preset", "cpu", "--conv", "16,10,5;16,8,4;32,4,4;32,4,4", "--dim", "3
         "--threads", "1"]
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, message):
-    if not cond:
-        raise Failure(message)
-
-
 def run(cmd, expect=0, cwd=None):
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
-    check(p.returncode == expect,
-          f"{' '.join(cmd)}: exit {p.returncode}, want {expect}\n"
-          f"stdout: {p.stdout[-3000:]}\nstderr: {p.stderr[-3000:]}")
-    return p
+    return testlib.run(cmd, expect=expect, cwd=cwd, timeout=600)
 
 
 def python(script, *args, expect=0, cwd=None):
@@ -183,45 +170,33 @@ def test_init(work, corpus, export):
     check(any(f" init {export}" in x for x in log_lines(run_dir)), "no init in the start line")
     bad = python("train.py", "--corpus", corpus, "--run", os.path.join(work, "run-bad"),
                  *TINY, "--dim", "48", "--max-minutes", "0.2", "--init", export, expect=1)
-    check("does not match preset" in bad.stderr, f"mismatch message: {bad.stderr[-500:]}")
+    check("does not match preset" in bad.err, f"mismatch message: {bad.err[-500:]}")
     bad = python("train.py", "--corpus", corpus, "--run", os.path.join(work, "run-bad"),
                  *TINY, "--exits", "1", "--max-minutes", "0.2", "--init", export, expect=1)
-    check("has exits after layers [1, 2], preset cpu [2]" in bad.stderr,
-          f"exit mismatch message: {bad.stderr[-500:]}")
+    check("has exits after layers [1, 2], preset cpu [2]" in bad.err,
+          f"exit mismatch message: {bad.err[-500:]}")
     print("init: starts from the export; a different architecture or exit count is refused")
 
 
 def test_engine(work, export, w2vee, test_parity):
     p = python("test_export_parity.py", "--model", export, "--test-parity", test_parity,
                "--work", os.path.join(work, "parity"))
-    print("engine parity on the export: " + p.stdout.strip().splitlines()[-1])
+    print("engine parity on the export: " + p.out.strip().splitlines()[-1])
     wav = sorted(glob.glob(os.path.join(work, "corpus", "wav", "test", "*.wav")))
     check(wav, "no test wavs in the corpus")
-    out = run([w2vee, "transcribe", "-m", export, "-e", "all", wav[0]]).stdout
+    out = run([w2vee, "transcribe", "-m", export, "-e", "all", wav[0]]).out
     check(out.count("layer_") == 2, f"w2vee transcribe -e all: {out!r}")
     print("w2vee transcribe -e all on the export: 2 exits")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--w2vee", required=True)
-    ap.add_argument("--test-parity", required=True)
-    ap.add_argument("--workdir", required=True)
-    args = ap.parse_args()
-    work = os.path.join(os.path.abspath(args.workdir), "recipe")
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    try:
-        corpus = test_corpus(work)
-        _, export = test_train(work, corpus)
-        test_init(work, corpus, export)
-        test_engine(work, export, os.path.abspath(args.w2vee), os.path.abspath(args.test_parity))
-    except Failure as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("ok")
-    return 0
+def case_recipe(args):
+    work = testlib.fresh_dir(os.path.join(os.path.abspath(args.workdir), "recipe"))
+    corpus = test_corpus(work)
+    _, export = test_train(work, corpus)
+    test_init(work, corpus, export)
+    test_engine(work, export, os.path.abspath(args.w2vee), os.path.abspath(args.test_parity))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main({"recipe": case_recipe}, __doc__.splitlines()[0],
+                 required=["--w2vee", "--test-parity", "--workdir"])
