@@ -12,7 +12,8 @@
  * never blocked by inference, except as described under "Overload" below.
  *
  * The audio is cut into segments by silence: a segment ends after
- * #GstWav2vec2ee:min-silence of audio below #GstWav2vec2ee:silence-threshold,
+ * #GstWav2vec2ee:min-silence of audio below #GstWav2vec2ee:silence-threshold
+ * or less than #GstWav2vec2ee:noise-margin above the tracked noise floor,
  * when it reaches #GstWav2vec2ee:chunk-duration, at a discontinuity (a
  * timestamp jump of more than 40 ms, a GAP event, a new segment, a new stream
  * or a change of sample format) and at EOS. Each segment keeps up to 200 ms
@@ -25,15 +26,18 @@
  *   start), `duration` (guint64, ns, > 0), `stream-time` and `running-time`
  *   (guint64, ns, of the segment start; GST_CLOCK_TIME_NONE when unknown),
  *   `exit` (uint, 1-based), `layer` (uint, 1-based transformer layer of that
- *   exit), `confidence` (double, 0..1), `final` (boolean, always TRUE: there
- *   are no partial results) and `words` (GstValueArray of structures `word`
+ *   exit), `confidence` (double, 0..1), `final` (boolean, FALSE for a partial
+ *   result: every #GstWav2vec2ee:partial-interval of an open segment, the audio
+ *   so far decoded at exit 1 when the worker is idle; the final result
+ *   replaces it) and `words` (GstValueArray of structures `word`
  *   with `word` (string), `start` (guint64, ns, buffer time), `duration`
  *   (guint64, ns) and `confidence` (double, 0..1)). Read it with
  *   w2vee_gst_message_parse_transcript() (libgstw2vee, docs/meta.md);
  * - a buffer on the always pad `text_src` (text/x-raw, format=utf8) holding
  *   the text without a terminating NUL, PTS = segment start, duration =
- *   segment length. GAP events cover the time without speech; text_src may
- *   stay unlinked;
+ *   segment length, finals only. GAP events cover the time without speech;
+ *   a pad task of its own pushes text_src, so a blocking text sink never
+ *   holds the audio, the messages or EOS; text_src may stay unlinked;
  * - a W2veeTranscriptMeta on the next audio buffer that leaves the element
  *   after the message was posted (none for results that are ready only after
  *   the last buffer, i.e. those EOS drains: read those from the message or
@@ -48,7 +52,7 @@
  * pipeline runs at the speed of inference.
  *
  * Model URIs: with #GstWav2vec2ee:model set to hf://ORG/NAME[@REVISION] or
- * https://BASE/, the model is fetched into a cache (docs/models.md) by a thread
+ * https://BASE/, the model is fetched into a cache (docs/models.md) by a job
  * of its own, never on a streaming thread: READY->PAUSED returns
  * GST_STATE_CHANGE_ASYNC (ASYNC_START, then ASYNC_DONE when the model is
  * loaded), posts GST_MESSAGE_PROGRESS messages with code `fetch` (fields `uri`,
@@ -58,9 +62,10 @@
  *
  * Latency: the audio pads add none. A LATENCY query on text_src adds, for a
  * live source, chunk-duration + min-silence + chunk-duration / 2 (time for
- * the segment to end, be recognised as ended, and be decoded), so that an
- * element like textoverlay waiting for the captions does not make a live
- * pipeline late.
+ * the segment to end, be recognised as ended, and be decoded), from the
+ * start; lower chunk-duration and min-silence to lower it. A live pipeline
+ * linking text_src needs a queue of that latency after the element (as for
+ * any element adding latency), and captions over video need it too.
  *
  * ## Example launch lines
  * |[

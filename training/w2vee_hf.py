@@ -20,7 +20,7 @@ import struct
 import torch
 import torchaudio
 
-# facebook/wav2vec2-base-960h vocabulary, id order (design.md section 3).
+# facebook/wav2vec2-base-960h vocabulary, id order (docs/engine.md, "Loading").
 DEFAULT_VOCAB = ["<pad>", "<s>", "</s>", "<unk>", "|"] + list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
 
 BASE_ARCH = dict(
@@ -274,7 +274,7 @@ def exit_logits(model, heads, exit_layers, waveform, stable_layer_norm):
 
 def even_exit_layers(n_layers, n_decoders):
     """Layers (1-based) of @n_decoders decoders without an explicit exit_layers key:
-    decoder i reads layer (i + 1) * n_layers / n_decoders (design.md section 3, step 7)."""
+    decoder i reads layer (i + 1) * n_layers / n_decoders (docs/engine.md, "Exits")."""
     if n_layers % n_decoders:
         raise ValueError(f"{n_decoders} decoders do not divide {n_layers} layers evenly")
     return [(i + 1) * n_layers // n_decoders for i in range(n_decoders)]

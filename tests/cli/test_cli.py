@@ -12,10 +12,12 @@ tests/w2vee_testlib.py (on PYTHONPATH).
 """
 
 import json
+import math
 import os
 import re
 import shutil
 import struct
+import subprocess
 
 import w2vee_testlib as testlib
 from w2vee_testlib import SR, check, read_wav, write_wav
@@ -409,8 +411,9 @@ def case_subtitles(e):
                     "The quick brown fox jumps over the lazy dog and then it runs away into "
                     "the forest where nobody can find it again, and the farmer goes back to "
                     "his house to sleep."], check=True)
-    _, srt, _ = e.run("transcribe", "-o", "srt", talk, expect=0)
-    _, js, _ = e.run("transcribe", "-o", "json", talk, expect=0)
+    default = os.path.join(testlib.source_root(), "models", "default")
+    _, srt, _ = e.run("transcribe", "-m", default, "-o", "srt", talk, expect=0)
+    _, js, _ = e.run("transcribe", "-m", default, "-o", "json", talk, expect=0)
     print(srt)
     obj = json.loads(js)
     cues = parse_cues(srt, vtt=False)

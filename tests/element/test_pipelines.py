@@ -19,6 +19,8 @@ Cases (each one hung or failed before the text_src pad task):
                 first caption is drawn on frame 0
   latency       live: text_src's latency is the documented value from the start
                 and does not change when captions come
+  python-props  PyGObject reads exit-layers-string ("2,4,6,8" for the default
+                model) and the new properties' defaults
   partials      live, real-time pace, text_src linked to a syncing sink, the
                 audio through the queue a live pipeline with text_src needs
                 (max-size-time >= text_src's latency): a ~9 s utterance yields >= 5 partial results, each
@@ -287,7 +289,21 @@ def case_partials(Gst, tmp):
     check(all(g[1] for g in off), "partials with partial-interval=0")
 
 
+def case_python_props(Gst, tmp):
+    el = Gst.ElementFactory.make("wav2vec2ee", None)
+    check(el is not None, "no wav2vec2ee element")
+    check(el.get_property("exit-layers-string") == "", "layers before the model")
+    check(el.set_state(Gst.State.READY) == Gst.StateChangeReturn.SUCCESS, "READY")
+    n = el.get_property("n-exits")
+    layers = el.get_property("exit-layers-string")
+    el.set_state(Gst.State.NULL)
+    check(n == 4 and layers == "2,4,6,8", f"n-exits {n}, exit-layers-string {layers!r}")
+    check(el.get_property("partial-interval") == Gst.SECOND, "partial-interval default")
+    check(el.get_property("noise-margin") == 8.0, "noise-margin default")
+
+
 CASES = {
+    "python-props": case_python_props,
     "paused": case_paused,
     "empty": case_empty,
     "video-first": case_video_first,
