@@ -269,6 +269,18 @@ gst_wav2vec2ee_text_finalize (GstWav2vec2ee * self)
   g_cond_clear (&text->cond);
 }
 
+/* A new text stream follows (lock held): stream-start, caps and a segment are
+ * due, no time is known yet. */
+static void
+restart_stream (GstWav2vec2eeText * text)
+{
+  text->position = GST_CLOCK_TIME_NONE;
+  text->gap_until = GST_CLOCK_TIME_NONE;
+  text->need_stream_start = TRUE;
+  text->need_segment = TRUE;
+  text->eos = FALSE;
+}
+
 /* The timeline as at the start of a stream (nothing sent yet). */
 void
 gst_wav2vec2ee_text_reset (GstWav2vec2ee * self)
@@ -276,12 +288,8 @@ gst_wav2vec2ee_text_reset (GstWav2vec2ee * self)
   GstWav2vec2eeText *text = &self->text;
 
   g_mutex_lock (&text->lock);
-  text->position = GST_CLOCK_TIME_NONE;
-  text->gap_until = GST_CLOCK_TIME_NONE;
+  restart_stream (text);
   clear_holds (text);
-  text->need_stream_start = TRUE;
-  text->need_segment = TRUE;
-  text->eos = FALSE;
   text->n_dropped = 0;
   g_clear_pointer (&text->stream_id, g_free);
   text->have_group_id = FALSE;
@@ -300,11 +308,7 @@ gst_wav2vec2ee_text_stream_start (GstWav2vec2ee * self, const gchar * stream_id,
   text->stream_id = g_strdup (stream_id);
   text->have_group_id = have_group_id;
   text->group_id = group_id;
-  text->need_stream_start = TRUE;
-  text->need_segment = TRUE;
-  text->eos = FALSE;
-  text->position = GST_CLOCK_TIME_NONE;
-  text->gap_until = GST_CLOCK_TIME_NONE;
+  restart_stream (text);
   g_mutex_unlock (&text->lock);
 }
 

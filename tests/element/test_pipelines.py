@@ -84,6 +84,15 @@ def finish(Gst, pipeline):
     pipeline.get_state(Gst.CLOCK_TIME_NONE)
 
 
+def play_to_eos(Gst, description, seconds):
+    """Runs the pipeline @description; fails unless EOS comes within @seconds."""
+    p = Gst.parse_launch(description)
+    p.set_state(Gst.State.PLAYING)
+    msg = wait_bus(Gst, p, Gst.MessageType.EOS, seconds)
+    finish(Gst, p)
+    check(msg is not None, f"no EOS within {seconds} s")
+
+
 def case_paused(Gst, tmp):
     wav = os.path.join(tmp, "s.wav")
     espeak(wav, SENTENCE)
@@ -105,29 +114,20 @@ def case_paused(Gst, tmp):
 
 
 def case_empty(Gst, tmp):
-    p = Gst.parse_launch(
-        "audiotestsrc num-buffers=0 ! audio/x-raw,rate=16000,channels=1 ! "
-        "wav2vec2ee name=asr ! fakesink asr.text_src ! fakesink")
-    p.set_state(Gst.State.PLAYING)
-    msg = wait_bus(Gst, p, Gst.MessageType.EOS, 10)
-    check(msg is not None, "no EOS within 10 s")
-    finish(Gst, p)
+    play_to_eos(Gst, "audiotestsrc num-buffers=0 ! audio/x-raw,rate=16000,channels=1 ! "
+                "wav2vec2ee name=asr ! fakesink asr.text_src ! fakesink", 10)
 
 
 def case_video_first(Gst, tmp):
     wav = os.path.join(tmp, "s.wav")
     espeak(wav, SENTENCE)
-    p = Gst.parse_launch(
-        f"filesrc location={wav} ! wavparse ! audioconvert ! audioresample ! "
-        "wav2vec2ee name=asr ! queue max-size-time=20000000000 max-size-buffers=0 "
-        "max-size-bytes=0 ! fakesink "
-        "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=90,framerate=10/1 "
-        "! textoverlay name=ov ! fakesink "
-        "asr.text_src ! queue ! ov.text_sink")
-    p.set_state(Gst.State.PLAYING)
-    msg = wait_bus(Gst, p, Gst.MessageType.EOS, 30)
-    check(msg is not None, "no EOS within 30 s")
-    finish(Gst, p)
+    play_to_eos(Gst,
+                f"filesrc location={wav} ! wavparse ! audioconvert ! audioresample ! "
+                "wav2vec2ee name=asr ! queue max-size-time=20000000000 max-size-buffers=0 "
+                "max-size-bytes=0 ! fakesink "
+                "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=90,framerate=10/1 "
+                "! textoverlay name=ov ! fakesink "
+                "asr.text_src ! queue ! ov.text_sink", 30)
 
 
 def case_live_segments(Gst, tmp):
