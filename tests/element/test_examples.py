@@ -86,6 +86,9 @@ def case_subtitles(args, tmp):
     check(gap1 == gap2, "frames between captions differ")
     for start, end in spans:
         check(frame((start + end) / 2) != gap1, f"no caption drawn at {(start + end) / 2} s")
+    # the first caption covers the stream's start: it is drawn from frame 0 on
+    check(spans[0][0] == 0.0, f"the first segment starts at {spans[0][0]} s")
+    check(frame(0) != gap1, "frame 0 has no caption")
 
 
 def case_exit_switcher(args, tmp):
