@@ -258,10 +258,7 @@ print_sweep (Eval *self, const EvalSplit *split, const EvalTotals *totals)
       const W2veeErrorCounts *c = &g_array_index (totals->item_counts, W2veeErrorCounts,
           i * self->n_exits + e - 1);
 
-      sum.word_errors += c->word_errors;
-      sum.ref_words += c->ref_words;
-      sum.char_errors += c->char_errors;
-      sum.ref_chars += c->ref_chars;
+      w2vee_error_counts_merge (&sum, c);
       gflop += g_array_index (totals->item_gflop, double, i * self->n_exits + e - 1);
       layers += self->layers[e - 1];
     }
@@ -310,10 +307,7 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
     double gflop = w2vee_model_gflop (self->model, e, n);
 
     w2vee_error_counts_add (&one, item->reference, hyp);
-    counts[e - 1].word_errors += one.word_errors;
-    counts[e - 1].ref_words += one.ref_words;
-    counts[e - 1].char_errors += one.char_errors;
-    counts[e - 1].ref_chars += one.ref_chars;
+    w2vee_error_counts_merge (&counts[e - 1], &one);
     g_ptr_array_add (hyps, hyp);
     if (scores != NULL)
       append_scores_row (scores, self, item->path, n, e, gflop, &one);
@@ -439,7 +433,8 @@ check_options (Eval *self)
   if ((status = w2vee_tool_policy_parse (COMMAND, &self->policy)) >= 0)
     return status;
   if (self->sweep && self->policy.kind != W2VEE_TOOL_POLICY_CONFIDENCE)
-    return w2vee_tool_usage_error (COMMAND, "--exit-sweep needs --exit-policy confidence");
+    return w2vee_tool_usage_error (COMMAND,
+        "--exit-sweep needs --exit-policy confidence");
 
   self->splits = g_ptr_array_new_with_free_func (eval_split_free);
   for (i = 0; self->data_args[i] != NULL; i++) {

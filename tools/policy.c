@@ -40,7 +40,8 @@ w2vee_tool_policy_parse (const char *command, W2veeToolPolicy *p)
   if (p->score_arg != NULL) {
     if (!w2vee_score_from_name (p->score_arg, &p->rule))
       return w2vee_tool_usage_error (command, "--exit-score takes mean-entropy, "
-          "nonblank-entropy, nonblank-posterior, word-min or agreement, not '%s'", p->score_arg);
+          "nonblank-entropy, nonblank-posterior, word-min or agreement, not '%s'",
+          p->score_arg);
     if (p->kind != W2VEE_TOOL_POLICY_CONFIDENCE)
       return w2vee_tool_usage_error (command, "--exit-score needs --exit-policy "
           "confidence");

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* The rule used when neither --exit-score nor the model's early_exit.json names one. */
-#define W2VEE_TOOL_DEFAULT_SCORE W2VEE_SCORE_NONBLANK_POSTERIOR
+#define W2VEE_TOOL_DEFAULT_SCORE W2VEE_SCORE_AGREEMENT
 
 typedef enum {
   W2VEE_TOOL_POLICY_FIXED,       /* the exit of -e (or every exit: eval) */
@@ -46,7 +46,8 @@ typedef struct {
     "early_exit.json); deadline: seconds of compute allowed per second of audio", "T" }, \
   { "exit-score", 0, 0, G_OPTION_ARG_STRING, &(p)->score_arg, \
     "The confidence rule: mean-entropy, nonblank-entropy, nonblank-posterior, " \
-    "word-min or agreement (default: the model's early_exit.json, else nonblank-posterior)", "RULE" }
+    "word-min or agreement (default: the model's early_exit.json, else agreement)", \
+    "RULE" }
 
 /* Parses the options; returns -1 to go on or W2VEE_EXIT_USAGE after the message. */
 int w2vee_tool_policy_parse (const char *command, W2veeToolPolicy *p);

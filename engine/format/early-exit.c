@@ -60,7 +60,8 @@ parse_early_exit (const char *data, gsize len, const char *path, W2veeScore *rul
         return FALSE;
       if (!w2vee_score_from_name (name, rule)) {
         w2vee_json_error_at (&r, at, error, W2VEE_ERROR_CONFIG, "unknown rule \"%s\" "
-            "(known: mean-entropy, nonblank-entropy, nonblank-posterior, word-min, agreement)", name);
+            "(known: mean-entropy, nonblank-entropy, nonblank-posterior, word-min, "
+            "agreement)", name);
         return FALSE;
       }
       have_rule = TRUE;

@@ -277,7 +277,8 @@ test_scores (gconstpointer data)
     for (i = 0; i < tr->n_words; i++)
       word_min = MIN (word_min, tr->words[i].confidence);
 #define CHECK(rule, expected) \
-    g_assert_cmpfloat_with_epsilon (w2vee_ctc_score (m, logits, T, rule), (expected), 1e-6)
+    g_assert_cmpfloat_with_epsilon (w2vee_ctc_score (m, logits, T, rule), (expected), \
+        1e-6)
     if (T == 0) {
       for (i = 0; i < W2VEE_SCORE_AGREEMENT; i++)
         CHECK ((W2veeScore) i, 1.0);
