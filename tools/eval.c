@@ -3,6 +3,8 @@
 /* w2vee eval: layerwise WER and CER of a model on manifests of utterances (docs/cli.md).
  *
  *   w2vee eval [-m MODEL] -d NAME=MANIFEST.tsv [-d ...] -o OUTDIR [-t N] [-v]
+ *              [--exit-policy P [--exit-threshold T] [--exit-score R]] [--entropy]
+ *              [--exit-sweep]
  *
  * A manifest line is "path<TAB>transcript" (path relative to the current directory).
  * Every item is one utterance: it is decoded whole and runs through the encoder in one
@@ -14,7 +16,11 @@
  * Writes, as the seed's evaluation did (wer.h has the format and the scoring):
  *   OUTDIR/NAME_results.txt   per item: file, expected text, each exit's transcript
  *   OUTDIR/wer_results.txt    per split: each exit's corpus-level WER (written last)
- * and prints per split a table of WER, CER and compute per exit on stdout.
+ * and prints per split a table of WER, CER and compute per exit on stdout. With
+ * --exit-policy, each item also runs under the policy (policy.h) and a policy line
+ * follows the table; --entropy writes OUTDIR/NAME_scores.tsv (every item's score of
+ * every exit under every rule, with its error counts); --exit-sweep prints the
+ * confidence policy over a range of thresholds, computed from the same scores.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,12 +29,16 @@
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "policy.h"
 #include "wer.h"
 #include "w2vee/w2vee.h"
 
 #define COMMAND "eval"
 #define WER_RESULTS "wer_results.txt"
 #define RESULTS_SUFFIX "_results.txt"
+#define SCORES_SUFFIX "_scores.tsv"
+/* --exit-sweep: thresholds 0, SWEEP_STEP, ..., 1 */
+#define SWEEP_STEP 0.02
 
 typedef struct {
   char *path;       /* audio file as written in the manifest, relative to the cwd */
@@ -46,6 +56,14 @@ typedef struct {
 typedef struct {
   double audio_s;  /* decoded audio, seconds */
   double infer_s;  /* forward passes and CTC decoding, seconds */
+  /* the policy run of each item (--exit-policy) */
+  W2veeErrorCounts policy_counts;
+  double policy_gflop;  /* GFLOP its exits cost */
+  guint64 policy_layers; /* layers it computed, summed over items */
+  /* per item and exit, for --exit-sweep: (n_items, n_exits) */
+  GArray *item_counts;  /* (W2veeErrorCounts) */
+  GArray *item_scores;  /* (double) the policy rule's score */
+  GArray *item_gflop;   /* (double) */
 } EvalTotals;
 
 typedef struct {
@@ -55,6 +73,9 @@ typedef struct {
   char *out_dir;          /* -o */
   gint threads;           /* -t; -1 when not given */
   gboolean verbose;       /* -v */
+  W2veeToolPolicy policy; /* --exit-policy, --exit-threshold, --exit-score */
+  gboolean entropy;       /* --entropy */
+  gboolean sweep;         /* --exit-sweep */
 
   /* resolved */
   GPtrArray *splits;      /* (EvalSplit *) in -d order */
@@ -95,6 +116,7 @@ eval_clear (Eval *self)
   g_free (self->model_arg);
   g_strfreev (self->data_args);
   g_free (self->out_dir);
+  w2vee_tool_policy_clear (&self->policy);
 }
 
 /* Reads the manifest of @split into its items. FALSE with @error naming the manifest
@@ -164,12 +186,95 @@ read_manifest (EvalSplit *split, GError **error)
   return TRUE;
 }
 
+/* Appends the NAME_scores.tsv row of exit @exit of one item: its scores under every
+ * rule (from the session's last run) and its error counts @one. */
+static void
+append_scores_row (GString *out, Eval *self, const char *path, gsize n, guint exit,
+    double gflop, const W2veeErrorCounts *one)
+{
+  guint r;
+
+  g_string_append_printf (out, "%s\t%" G_GSIZE_FORMAT "\t%u\t%u\t%.6f", path, n, exit,
+      self->layers[exit - 1], gflop);
+  for (r = 0; r < W2VEE_N_SCORES; r++)
+    g_string_append_printf (out, "\t%.6f", w2vee_session_exit_score (self->session, exit,
+            (W2veeScore) r));
+  g_string_append_printf (out, "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%"
+      G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\n", one->word_errors, one->ref_words,
+      one->char_errors, one->ref_chars);
+}
+
+/* The header line of NAME_scores.tsv. */
+static void
+append_scores_header (GString *out)
+{
+  guint r;
+
+  g_string_append (out, "file\tsamples\texit\tlayer\tgflop");
+  for (r = 0; r < W2VEE_N_SCORES; r++)
+    g_string_append_printf (out, "\t%s", w2vee_score_name ((W2veeScore) r));
+  g_string_append (out, "\tword_errors\tref_words\tchar_errors\tref_chars\n");
+}
+
+/* Runs one item again, under the policy, and adds its errors and cost to @totals. */
+static gboolean
+eval_item_policy (Eval *self, const EvalItem *item, const float *samples, gsize n,
+    EvalTotals *totals, GError **error)
+{
+  g_autoptr (W2veeTranscript) transcript = NULL;
+  g_autofree char *hyp = NULL;
+  const float *logits;  /* (T, V) */
+  gsize n_frames;
+  guint exit;
+
+  if (!w2vee_tool_policy_run (&self->policy, self->session, samples, n, self->n_exits,
+          &exit, error))
+    return FALSE;
+  logits = w2vee_session_logits (self->session, exit, &n_frames);
+  transcript = w2vee_ctc_greedy (self->model, logits, n_frames);
+  hyp = w2vee_score_normalize (transcript->text);
+  w2vee_error_counts_add (&totals->policy_counts, item->reference, hyp);
+  totals->policy_gflop += w2vee_model_gflop (self->model, exit, n);
+  totals->policy_layers += w2vee_session_last_layer (self->session);
+  return TRUE;
+}
+
+/* --exit-sweep: the confidence policy's WER, CER and cost over thresholds, from the
+ * per-item scores and error counts of the split's full runs. */
+static void
+print_sweep (Eval *self, const EvalSplit *split, const EvalTotals *totals)
+{
+  guint n_items = split->items->len, i, k, n_steps = (guint) (1.0 / SWEEP_STEP + 0.5);
+
+  for (k = 0; k <= n_steps; k++) {
+    double threshold = k * SWEEP_STEP, gflop = 0.0;
+    W2veeErrorCounts sum = { 0 };
+    guint64 layers = 0;
+
+    for (i = 0; i < n_items; i++) {
+      const double *scores = &g_array_index (totals->item_scores, double,
+          i * self->n_exits);
+      guint e = w2vee_exit_policy_pick (scores, self->n_exits, threshold);
+      const W2veeErrorCounts *c = &g_array_index (totals->item_counts, W2veeErrorCounts,
+          i * self->n_exits + e - 1);
+
+      w2vee_error_counts_merge (&sum, c);
+      gflop += g_array_index (totals->item_gflop, double, i * self->n_exits + e - 1);
+      layers += self->layers[e - 1];
+    }
+    printf ("sweep policy=confidence rule=%s threshold=%.2f WER=%.4f CER=%.4f "
+        "gflop/s=%.4f mean_layer=%.2f\n", w2vee_score_name (self->policy.rule), threshold,
+        w2vee_error_counts_wer (&sum), w2vee_error_counts_cer (&sum),
+        totals->audio_s > 0 ? gflop / totals->audio_s : 0.0, (double) layers / n_items);
+  }
+}
+
 /* Runs item @index of @split through every exit in one forward pass; adds its errors
  * to @counts (n_exits), its block of NAME_results.txt to @report and its times to
  * @totals. FALSE with @error naming the manifest line and the reason. */
 static gboolean
 eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *counts,
-    GString *report, EvalTotals *totals, GError **error)
+    GString *report, GString *scores, EvalTotals *totals, GError **error)
 {
   const EvalItem *item = &g_array_index (split->items, EvalItem, index);
   g_autofree float *samples = NULL;  /* (n) */
@@ -198,10 +303,25 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
     g_autoptr (W2veeTranscript) transcript = w2vee_ctc_greedy (self->model, logits,
         n_frames);
     char *hyp = w2vee_score_normalize (transcript->text);
+    W2veeErrorCounts one = { 0 };
+    double gflop = w2vee_model_gflop (self->model, e, n);
 
-    w2vee_error_counts_add (&counts[e - 1], item->reference, hyp);
+    w2vee_error_counts_add (&one, item->reference, hyp);
+    w2vee_error_counts_merge (&counts[e - 1], &one);
     g_ptr_array_add (hyps, hyp);
+    if (scores != NULL)
+      append_scores_row (scores, self, item->path, n, e, gflop, &one);
+    if (self->sweep) {
+      double score = w2vee_session_exit_score (self->session, e, self->policy.rule);
+
+      g_array_append_val (totals->item_counts, one);
+      g_array_append_val (totals->item_scores, score);
+      g_array_append_val (totals->item_gflop, gflop);
+    }
   }
+  if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED
+      && !eval_item_policy (self, item, samples, n, totals, &local_error))
+    goto failed;
   item_s = (w2vee_tool_now_ms () - t0) / 1000.0;
   totals->infer_s += item_s;
   totals->audio_s += (double) n / W2VEE_SAMPLE_RATE;
@@ -230,15 +350,29 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
   g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, self->n_exits);
   g_autofree double *wer = g_new (double, self->n_exits);  /* (n_exits) */
   g_autoptr (GString) report = g_string_new (NULL);
-  EvalTotals totals = { 0 };
+  g_autoptr (GString) scores = self->entropy ? g_string_new (NULL) : NULL;
+  g_autoptr (GArray) item_counts = g_array_new (FALSE, FALSE, sizeof (W2veeErrorCounts));
+  g_autoptr (GArray) item_scores = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) item_gflop = g_array_new (FALSE, FALSE, sizeof (double));
+  EvalTotals totals = { .item_counts = item_counts, .item_scores = item_scores,
+    .item_gflop = item_gflop };
   guint i, e;
 
+  if (scores != NULL)
+    append_scores_header (scores);
   for (i = 0; i < split->items->len; i++) {
-    if (!eval_item (self, split, i, counts, report, &totals, error))
+    if (!eval_item (self, split, i, counts, report, scores, &totals, error))
       return FALSE;
   }
   if (!g_file_set_contents (path, report->str, report->len, error))
     return FALSE;
+  if (scores != NULL) {
+    g_autofree char *scores_file = g_strconcat (split->name, SCORES_SUFFIX, NULL);
+    g_autofree char *scores_path = g_build_filename (self->out_dir, scores_file, NULL);
+
+    if (!g_file_set_contents (scores_path, scores->str, scores->len, error))
+      return FALSE;
+  }
 
   for (e = 0; e < self->n_exits; e++)
     wer[e] = w2vee_error_counts_wer (&counts[e]);
@@ -252,6 +386,17 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
     printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, self->layers[e],
         w2vee_model_gflop (self->model, e + 1, W2VEE_SAMPLE_RATE), wer[e],
         w2vee_error_counts_cer (&counts[e]));
+  if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
+    /* the policy's cost is what its runs computed: GFLOP per second of audio */
+    printf ("policy=%s threshold=%g WER=%.4f CER=%.4f gflop/s=%.4f mean_layer=%.2f\n",
+        w2vee_tool_policy_name (self->policy.kind), self->policy.threshold,
+        w2vee_error_counts_wer (&totals.policy_counts),
+        w2vee_error_counts_cer (&totals.policy_counts),
+        totals.audio_s > 0 ? totals.policy_gflop / totals.audio_s : 0.0,
+        (double) totals.policy_layers / split->items->len);
+  }
+  if (self->sweep)
+    print_sweep (self, split, &totals);
   printf ("\n");
   fflush (stdout);
   return TRUE;
@@ -277,6 +422,7 @@ static int
 check_options (Eval *self)
 {
   guint i;
+  int status;
 
   if (self->data_args == NULL || self->data_args[0] == NULL)
     return w2vee_tool_usage_error (COMMAND, "no -d NAME=MANIFEST given");
@@ -284,6 +430,11 @@ check_options (Eval *self)
     return w2vee_tool_usage_error (COMMAND, "no -o OUTDIR given");
   if (self->threads != -1 && self->threads < 1)
     return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
+  if ((status = w2vee_tool_policy_parse (COMMAND, &self->policy)) >= 0)
+    return status;
+  if (self->sweep && self->policy.kind != W2VEE_TOOL_POLICY_CONFIDENCE)
+    return w2vee_tool_usage_error (COMMAND,
+        "--exit-sweep needs --exit-policy confidence");
 
   self->splits = g_ptr_array_new_with_free_func (eval_split_free);
   for (i = 0; self->data_args[i] != NULL; i++) {
@@ -342,7 +493,7 @@ prepare (Eval *self)
   self->layers = g_new (guint, self->n_exits);
   for (i = 0; i < self->n_exits; i++)
     self->layers[i] = w2vee_model_exit_layer (self->model, i + 1);
-  return -1;
+  return w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model);
 }
 
 int
@@ -361,6 +512,13 @@ w2vee_cmd_eval (int argc, char **argv)
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
       "Print the model and each item's inference time to stderr", NULL },
+    W2VEE_TOOL_POLICY_ENTRIES (&self.policy),
+    { "entropy", 0, 0, G_OPTION_ARG_NONE, &self.entropy,
+      "Also write OUTDIR/NAME" SCORES_SUFFIX ": every item's confidence scores and error "
+      "counts at every exit", NULL },
+    { "exit-sweep", 0, 0, G_OPTION_ARG_NONE, &self.sweep,
+      "Also print the confidence policy's WER and cost at thresholds 0, 0.02, ..., 1",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -380,7 +538,10 @@ w2vee_cmd_eval (int argc, char **argv)
       "and every exit is decoded. WER and CER are corpus-level, on lower-cased text.\n"
       "Writes OUTDIR/" WER_RESULTS " and OUTDIR/NAME" RESULTS_SUFFIX "; prints per split:\n"
       "  split=NAME items=N audio_s=S infer_s=S rtf=X\n"
-      "  exit layer gflop/s WER CER        (then one row per exit and a blank line)\n"
+      "  exit layer gflop/s WER CER        (then one row per exit)\n"
+      "  policy=P threshold=T WER=x CER=y gflop/s=z mean_layer=L   (--exit-policy)\n"
+      "  sweep policy=confidence rule=R threshold=T WER=x ...      (--exit-sweep)\n"
+      "and a blank line.\n"
       "See docs/cli.md.\n"
       "\n"
       "Examples:\n"

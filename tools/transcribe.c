@@ -7,7 +7,9 @@
  * --noise-margin); each segment runs through the encoder once, up to the deepest exit
  * reported, and is decoded by CTC greedy at every exit reported. Memory is bounded by
  * the longest segment (--chunk-duration, 10 s by default) whatever the file's length. --dump-logits instead runs the whole file
- * in one pass, so that its logits are those of the reference implementation.
+ * in one pass, so that its logits are those of the reference implementation. With
+ * --exit-policy confidence or deadline (policy.h) each segment picks its own exit, no
+ * deeper than -e N.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +19,7 @@
 #include "audio.h"
 #include "common.h"
 #include "output.h"
+#include "policy.h"
 #include "w2vee/w2vee.h"
 
 #define COMMAND "transcribe"
@@ -35,6 +38,7 @@ typedef struct {
   char *margin_arg;         /* --noise-margin, or NULL */
   gint threads;             /* -t; -1 when not given */
   gboolean verbose;         /* -v */
+  W2veeToolPolicy policy;   /* --exit-policy, --exit-threshold, --exit-score */
   char **files;             /* FILE... */
 
   /* resolved */
@@ -49,6 +53,8 @@ typedef struct {
   guint *report_exits;      /* (n_report) 1-based */
   guint *report_layers;     /* (n_report) */
   double infer_ms;          /* encoder + decoding time of the current file */
+  guint64 policy_layers;    /* layers the current file's segments computed */
+  guint policy_runs;        /* segments of the current file */
 } Transcribe;
 
 static void
@@ -67,6 +73,7 @@ transcribe_clear (Transcribe *self)
   g_free (self->chunk_arg);
   g_free (self->margin_arg);
   g_strfreev (self->files);
+  w2vee_tool_policy_clear (&self->policy);
 }
 
 /* Runs @samples (one segment, starting at @start in the file) through the encoder
@@ -83,6 +90,23 @@ run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gs
           &self->session_max, error))
     return FALSE;
   t0 = w2vee_tool_now_ms ();
+  if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
+    /* one exit reported, chosen by the policy */
+    gsize n_frames;
+    guint exit;
+    const float *logits;  /* (T, V) */
+
+    if (!w2vee_tool_policy_run (&self->policy, self->session, samples, n,
+            self->report_exits[0], &exit, error))
+      return FALSE;
+    logits = w2vee_session_logits (self->session, exit, &n_frames);
+    w2vee_file_result_add (result, 0, start, n,
+        w2vee_ctc_greedy (self->model, logits, n_frames));
+    self->policy_layers += w2vee_session_last_layer (self->session);
+    self->policy_runs++;
+    self->infer_ms += w2vee_tool_now_ms () - t0;
+    return TRUE;
+  }
   if (!w2vee_session_run (self->session, samples, n,
           self->report_exits[self->n_report - 1], error))
     return FALSE;
@@ -228,6 +252,8 @@ transcribe_file (Transcribe *self, const char *path, gboolean with_name)
   result = w2vee_file_result_new (path, self->n_report, self->report_exits,
       self->report_layers);
   self->infer_ms = 0.0;
+  self->policy_layers = 0;
+  self->policy_runs = 0;
   if (self->dump_path != NULL)
     ok = transcribe_whole (self, path, result, &error);
   else
@@ -247,6 +273,11 @@ transcribe_file (Transcribe *self, const char *path, gboolean with_name)
         "inference %.1f ms, RTF %.4f\n", result->name, audio_s,
         result->exits[0].segments->len, self->infer_ms,
         audio_s > 0 ? self->infer_ms / 1000.0 / audio_s : 0.0);
+    if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED && self->policy_runs > 0)
+      fprintf (stderr, "w2vee " COMMAND ": %s: policy=%s threshold=%g mean_layer=%.2f "
+          "(of %u)\n", result->name, w2vee_tool_policy_name (self->policy.kind),
+          self->policy.threshold, (double) self->policy_layers / self->policy_runs,
+          self->report_layers[0]);
   }
   return TRUE;
 }
@@ -335,6 +366,17 @@ check_options (Transcribe *self)
     return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
   if ((status = check_segmenter_options (self)) >= 0)
     return status;
+  if ((status = w2vee_tool_policy_parse (COMMAND, &self->policy)) >= 0)
+    return status;
+  if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
+    if (self->all_exits)
+      return w2vee_tool_usage_error (COMMAND, "--exit-policy %s picks one exit per "
+          "segment: -e all does not apply (-e N sets the deepest allowed)",
+          self->policy.policy_arg);
+    if (self->dump_path != NULL)
+      return w2vee_tool_usage_error (COMMAND, "--dump-logits writes the logits of one "
+          "fixed exit: --exit-policy %s does not apply", self->policy.policy_arg);
+  }
 
   if (self->format == W2VEE_OUTPUT_SRT || self->format == W2VEE_OUTPUT_VTT) {
     if (self->all_exits)
@@ -376,7 +418,7 @@ load_model (Transcribe *self)
         : (self->exit > 0 ? self->exit : n_exits);
     self->report_layers[i] = w2vee_model_exit_layer (self->model, self->report_exits[i]);
   }
-  return -1;
+  return w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model);
 }
 
 int
@@ -407,6 +449,7 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
       "Print the model load time, inference time and real-time factor to stderr", NULL },
+    W2VEE_TOOL_POLICY_ENTRIES (&self.policy),
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &self.files, NULL,
       "FILE…" },
     { NULL },
@@ -428,6 +471,7 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "  w2vee transcribe talk.wav\n"
       "  w2vee transcribe -e all -m MODEL_DIR talk.wav\n"
       "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
+      "  w2vee transcribe --exit-policy confidence talk.wav\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);

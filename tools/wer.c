@@ -82,6 +82,15 @@ word_ids (const char *text, GHashTable *ids, gsize *n_words)
 }
 
 void
+w2vee_error_counts_merge (W2veeErrorCounts *counts, const W2veeErrorCounts *more)
+{
+  counts->word_errors += more->word_errors;
+  counts->ref_words += more->ref_words;
+  counts->char_errors += more->char_errors;
+  counts->ref_chars += more->ref_chars;
+}
+
+void
 w2vee_error_counts_add (W2veeErrorCounts *counts, const char *reference,
     const char *hypothesis)
 {

@@ -43,6 +43,9 @@ char *w2vee_score_normalize (const char *text);
 void w2vee_error_counts_add (W2veeErrorCounts *counts, const char *reference,
     const char *hypothesis);
 
+/* Adds the counts of @more to @counts. */
+void w2vee_error_counts_merge (W2veeErrorCounts *counts, const W2veeErrorCounts *more);
+
 /* word_errors / ref_words (NaN when ref_words is 0). */
 double w2vee_error_counts_wer (const W2veeErrorCounts *counts);
 /* char_errors / ref_chars (NaN when ref_chars is 0). */

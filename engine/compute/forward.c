@@ -480,27 +480,39 @@ encoder_layer (W2veeSession *s, const W2veeLayer *L, gsize T)
   stage_done (s, W2VEE_STAGE_FFN);
 }
 
+/* Weight of the newest timing in the cost model's exponential average. */
+#define COST_EMA_WEIGHT 0.25
+
+/* Folds @seconds spent on @n_samples into the cost estimate @cost (seconds per second
+ * of audio); the first measurement replaces the prior. */
+static void
+cost_update (double *cost, gboolean *measured, double seconds, gsize n_samples)
+{
+  double per_audio_s = seconds / ((double) n_samples / W2VEE_SAMPLE_RATE);
+
+  if (n_samples == 0 || !(per_audio_s >= 0.0))
+    return;
+  *cost = *measured ? *cost + COST_EMA_WEIGHT * (per_audio_s - *cost) : per_audio_s;
+  *measured = TRUE;
+}
+
 gboolean
-w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_exit,
-    GError **error)
+w2vee_session_begin (W2veeSession *s, const float *samples, gsize n, GError **error)
 {
   const W2veeModel *m;
   const W2veeConfig *cfg;
   SplitJob pos;
   gsize T;
-  guint top, l;
+  double t_start;
 
   g_return_val_if_fail (s != NULL, FALSE);
   g_return_val_if_fail (samples != NULL || n == 0, FALSE);
   m = s->model;
   cfg = &m->cfg;
 
-  if (last_exit < 1 || last_exit > m->n_exits) {
-    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
-        "exit %u is out of range: the model at %s has exits 1..%u", last_exit, m->path,
-        m->n_exits);
-    return FALSE;
-  }
+  s->begun = FALSE;
+  s->last_exit = 0;
+  s->last_layer = 0;
   if (n > s->max_samples) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
         "input of %" G_GSIZE_FORMAT " samples is longer than this session's maximum of %"
@@ -508,19 +520,18 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
     return FALSE;
   }
 
-  top = m->exits[last_exit - 1].layer;
   T = w2vee_model_n_frames (m, n);
+  s->n_samples = n;
   s->n_frames = T;
-  s->last_exit = last_exit;
-  s->last_layer = top;
+  s->begun = TRUE;
   memset (s->profile, 0, sizeof (s->profile));
   if (T == 0)
     return TRUE;
 
   /* the team parallelises around single-threaded BLAS calls */
   openblas_set_num_threads (1);
-  if (s->profiling)
-    s->stage_start = now_seconds ();
+  t_start = now_seconds ();
+  s->stage_start = t_start;
 
   if (cfg->do_normalize)
     w2vee_normalize (samples, n, s->x);
@@ -533,13 +544,72 @@ w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_ex
   w2vee_pool_run (s->pool, positional_conv_part, &pos);
   parallel_rows (s, T, positional_add_rows, NULL);
   stage_done (s, W2VEE_STAGE_PROJECTION);
-
-  for (l = 1; l <= top; l++) {
-    HeadsArg heads = { .layer = l, .last_exit = last_exit };
-
-    encoder_layer (s, &m->layers[l - 1], T);
-    parallel_rows (s, T, exit_heads_rows, &heads);
-    stage_done (s, W2VEE_STAGE_HEADS);
-  }
+  cost_update (&s->begin_cost, &s->begin_measured, now_seconds () - t_start, n);
   return TRUE;
+}
+
+gboolean
+w2vee_session_advance (W2veeSession *s, guint exit, GError **error)
+{
+  const W2veeModel *m;
+  guint top, l;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  m = s->model;
+
+  if (!s->begun) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "no input to advance: call w2vee_session_begin() first");
+    return FALSE;
+  }
+  if (exit < 1 || exit > m->n_exits) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "exit %u is out of range: the model at %s has exits 1..%u", exit, m->path,
+        m->n_exits);
+    return FALSE;
+  }
+  if (exit < s->last_exit) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "cannot advance to exit %u: this input already ran to exit %u (layer %u), and "
+        "layers are never recomputed", exit, s->last_exit, s->last_layer);
+    return FALSE;
+  }
+
+  /* exit layers strictly increase, so the exits to add read layers past last_layer */
+  top = m->exits[exit - 1].layer;
+  if (s->n_frames > 0) {
+    openblas_set_num_threads (1);
+    s->stage_start = now_seconds ();
+    for (l = s->last_layer + 1; l <= top; l++) {
+      HeadsArg heads = { .layer = l, .last_exit = exit };
+      double t_layer = now_seconds ();
+
+      encoder_layer (s, &m->layers[l - 1], s->n_frames);
+      parallel_rows (s, s->n_frames, exit_heads_rows, &heads);
+      stage_done (s, W2VEE_STAGE_HEADS);
+      s->layer_count++;
+      cost_update (&s->layer_cost[l - 1], &s->layer_measured[l - 1],
+          now_seconds () - t_layer, s->n_samples);
+    }
+  }
+  s->last_exit = exit;
+  s->last_layer = top;
+  return TRUE;
+}
+
+gboolean
+w2vee_session_run (W2veeSession *s, const float *samples, gsize n, guint last_exit,
+    GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  g_return_val_if_fail (samples != NULL || n == 0, FALSE);
+
+  if (last_exit < 1 || last_exit > s->model->n_exits) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "exit %u is out of range: the model at %s has exits 1..%u", last_exit,
+        s->model->path, s->model->n_exits);
+    return FALSE;
+  }
+  return w2vee_session_begin (s, samples, n, error)
+      && w2vee_session_advance (s, last_exit, error);
 }

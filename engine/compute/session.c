@@ -205,6 +205,86 @@ workspace_free (W2veeSession *s)
   }
 }
 
+/* ------------------------------------------------------------------------- */
+/* The deadline policy's cost model                                          */
+/* ------------------------------------------------------------------------- */
+
+/* GFLOP per second one thread is assumed to sustain before anything was measured: low
+ * (a slow core), so that an unmeasured session errs on the shallow side. */
+#define PRIOR_GFLOPS_PER_THREAD 2.0
+
+/* The cost model before the first timing: FLOP counts at PRIOR_GFLOPS_PER_THREAD. */
+static void
+cost_prior (W2veeSession *s)
+{
+  const W2veeModel *m = s->model;
+  double speed = PRIOR_GFLOPS_PER_THREAD * s->n_threads;
+  double first = w2vee_model_gflop (m, 1, W2VEE_SAMPLE_RATE);
+  double deepest = w2vee_model_gflop (m, m->n_exits, W2VEE_SAMPLE_RATE);
+  guint l1 = m->exits[0].layer, ln = m->exits[m->n_exits - 1].layer, l;
+  /* every layer costs the same; heads are folded into the layers */
+  double per_layer = ln > l1 ? (deepest - first) / (ln - l1) : first / (l1 + 1);
+
+  s->begin_cost = MAX (first - l1 * per_layer, 0.0) / speed;
+  for (l = 0; l < m->cfg.n_layers; l++)
+    s->layer_cost[l] = per_layer / speed;
+}
+
+void
+w2vee_session_get_cost_model (const W2veeSession *s, double *begin_cost,
+    double *layer_costs)
+{
+  g_return_if_fail (s != NULL);
+  if (begin_cost)
+    *begin_cost = s->begin_cost;
+  if (layer_costs)
+    memcpy (layer_costs, s->layer_cost, s->model->cfg.n_layers * sizeof (double));
+}
+
+void
+w2vee_session_set_cost_model (W2veeSession *s, double begin_cost,
+    const double *layer_costs)
+{
+  guint l;
+
+  g_return_if_fail (s != NULL && layer_costs != NULL);
+  s->begin_cost = MAX (begin_cost, 0.0);
+  s->begin_measured = TRUE;
+  for (l = 0; l < s->model->cfg.n_layers; l++) {
+    s->layer_cost[l] = MAX (layer_costs[l], 0.0);
+    s->layer_measured[l] = TRUE;
+  }
+}
+
+double
+w2vee_session_predict_seconds (const W2veeSession *s, gsize n_samples, guint exit)
+{
+  double audio_s = (double) n_samples / W2VEE_SAMPLE_RATE, cost;
+  guint l;
+
+  g_return_val_if_fail (s != NULL, 0.0);
+  if (exit < 1 || exit > s->model->n_exits)
+    return 0.0;
+  cost = s->begin_cost;
+  for (l = 0; l < s->model->exits[exit - 1].layer; l++)
+    cost += s->layer_cost[l];
+  return cost * audio_s;
+}
+
+guint
+w2vee_session_deepest_exit_within (const W2veeSession *s, gsize n_samples,
+    double budget_seconds)
+{
+  guint e;
+
+  g_return_val_if_fail (s != NULL, 1);
+  for (e = s->model->n_exits; e > 1; e--) {
+    if (w2vee_session_predict_seconds (s, n_samples, e) <= budget_seconds)
+      break;
+  }
+  return e;
+}
+
 W2veeSession *
 w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError **error)
 {
@@ -242,6 +322,10 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   workspace_alloc (s, dims);
   s->workspace_bytes = total;
 
+  s->layer_cost = g_new0 (double, model->cfg.n_layers);
+  s->layer_measured = g_new0 (gboolean, model->cfg.n_layers);
+  cost_prior (s);
+
   s->pool = w2vee_pool_new (n_threads, error);
   if (s->pool == NULL) {
     w2vee_session_free (s);
@@ -258,6 +342,8 @@ w2vee_session_free (W2veeSession *s)
   w2vee_pool_free (s->pool);
   workspace_free (s);
   g_free (s->scratch);
+  g_free (s->layer_cost);
+  g_free (s->layer_measured);
   w2vee_model_unref (s->model);
   g_free (s);
 }
@@ -278,6 +364,18 @@ guint
 w2vee_session_last_layer (const W2veeSession *s)
 {
   return s->last_layer;
+}
+
+guint
+w2vee_session_last_exit (const W2veeSession *s)
+{
+  return s->last_exit;
+}
+
+guint64
+w2vee_session_layer_count (const W2veeSession *s)
+{
+  return s->layer_count;
 }
 
 void

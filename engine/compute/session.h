@@ -61,9 +61,23 @@ struct _W2veeSession {
   double profile[W2VEE_N_STAGES]; /* seconds per stage in the last run */
   double stage_start;      /* seconds, monotonic clock, when profiling */
 
-  gsize n_frames;          /* T of the last run */
-  guint last_exit;         /* exits 1..last_exit hold logits of the last run */
-  guint last_layer;        /* layers the last run computed */
+  /* The forward pass in progress (w2vee_session_begin() starts it, each
+   * w2vee_session_advance() carries it deeper): h holds the output of layer last_layer
+   * (the positional block's when 0). */
+  gboolean begun;          /* begin succeeded; advance may follow */
+  gsize n_samples;         /* samples of the input being run */
+  gsize n_frames;          /* T of the input being run */
+  guint last_exit;         /* exits 1..last_exit hold logits of this input */
+  guint last_layer;        /* layers computed for this input */
+  guint64 layer_count;     /* encoder layers computed since the session was made */
+
+  /* Cost model of the deadline policy: seconds of compute per second of audio, an
+   * exponential average (weight COST_EMA_WEIGHT of forward.c) of this session's own
+   * timings, primed from the FLOP count until the first measurement. */
+  double begin_cost;       /* normalisation, conv encoder, projection, pos conv */
+  double *layer_cost;      /* (n_layers) one encoder layer and the heads reading it */
+  gboolean begin_measured;
+  gboolean *layer_measured; /* (n_layers) */
 };
 
 /* Output rows [start[l], end[l]) of every conv layer that rows [a, b) of the last one

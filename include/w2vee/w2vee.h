@@ -303,8 +303,40 @@ W2VEE_API gsize w2vee_session_workspace_bytes (const W2veeSession *session);
 W2VEE_API gboolean w2vee_session_run (W2veeSession *session, const float *samples,
     gsize n_samples, guint last_exit, GError **error);
 
-/** Transformer layers computed by the last successful run (0 before any run). */
+/**
+ * w2vee_session_begin:
+ * @samples: (n_samples) 16 kHz mono float32; not modified (and not needed after this).
+ *
+ * Starts an incremental forward pass: input normalisation, the conv feature encoder,
+ * the feature projection and the positional conv, no transformer layer. Forgets the
+ * previous input (w2vee_session_last_exit() and w2vee_session_last_layer() become 0).
+ * Allocates nothing. Fails with W2VEE_ERROR_INVALID_ARGUMENT when @n_samples exceeds
+ * max_samples.
+ */
+W2VEE_API gboolean w2vee_session_begin (W2veeSession *session, const float *samples,
+    gsize n_samples, GError **error);
+
+/**
+ * w2vee_session_advance:
+ * @exit: 1..n_exits, at least w2vee_session_last_exit().
+ *
+ * Carries the pass begun by w2vee_session_begin() on from the layer where it stopped
+ * to layer w2vee_model_exit_layer(@exit), computing the heads of the exits passed on the
+ * way: afterwards exits 1..@exit hold logits. No layer is ever computed twice for one
+ * input; @exit equal to the last exit does nothing. begin + advance (in any number of
+ * steps) gives bit-identical logits to w2vee_session_run(). Allocates nothing. Fails
+ * with W2VEE_ERROR_INVALID_ARGUMENT when nothing was begun, @exit is out of range or
+ * below w2vee_session_last_exit().
+ */
+W2VEE_API gboolean w2vee_session_advance (W2veeSession *session, guint exit,
+    GError **error);
+
+/** Transformer layers computed for the current input (0 before any run): its cost. */
 W2VEE_API guint w2vee_session_last_layer (const W2veeSession *session);
+/** Exits evaluated for the current input: 1..this hold logits (0 before advancing). */
+W2VEE_API guint w2vee_session_last_exit (const W2veeSession *session);
+/** Transformer layers computed since the session was made, over all inputs. */
+W2VEE_API guint64 w2vee_session_layer_count (const W2veeSession *session);
 
 /** Stages of the forward pass, for w2vee_session_get_profile(). */
 typedef enum {
@@ -333,6 +365,130 @@ W2VEE_API void w2vee_session_get_profile (const W2veeSession *session,
  */
 W2VEE_API const float *w2vee_session_logits (const W2veeSession *session, guint exit,
     gsize *n_frames);
+
+/* ------------------------------------------------------------------------- */
+/* Early exit that decides for itself (docs/early-exit.md)                   */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * W2veeScore: confidence rules, each a number in [0, 1] computed from one exit's
+ * logits, higher meaning surer. Posteriors are the softmax of a frame's logits; a
+ * frame is "non-blank" when its most likely token is not the CTC blank; entropies are
+ * divided by ln V. An input of 0 frames scores 1 under every rule; a rule over
+ * non-blank frames or words falls back to all frames when there are none.
+ * @W2VEE_SCORE_MEAN_ENTROPY: 1 − mean normalised entropy over all frames.
+ * @W2VEE_SCORE_NONBLANK_ENTROPY: 1 − mean normalised entropy over non-blank frames.
+ * @W2VEE_SCORE_NONBLANK_POSTERIOR: mean max-posterior over non-blank frames.
+ * @W2VEE_SCORE_WORD_MIN: the least confident word's confidence (its mean max-posterior
+ *   from its first to its last token frame, as W2veeWord.confidence).
+ * @W2VEE_SCORE_AGREEMENT: how far this exit agrees with the exit before it: the share
+ *   of frames with the same most likely token among the frames where either exit's is
+ *   not the blank (1 when there are none). It compares two exits: exit 1 scores 0
+ *   (w2vee_session_exit_score()); w2vee_ctc_score() gives NAN, w2vee_ctc_agreement()
+ *   computes it.
+ */
+typedef enum {
+  W2VEE_SCORE_MEAN_ENTROPY,
+  W2VEE_SCORE_NONBLANK_ENTROPY,
+  W2VEE_SCORE_NONBLANK_POSTERIOR,
+  W2VEE_SCORE_WORD_MIN,
+  W2VEE_SCORE_AGREEMENT,
+  W2VEE_N_SCORES
+} W2veeScore;
+
+/** The rule's name: "mean-entropy", "nonblank-entropy", "nonblank-posterior",
+ * "word-min", "agreement"; NULL if out of range. */
+W2VEE_API const char *w2vee_score_name (W2veeScore rule);
+/** Parses a name of w2vee_score_name(); FALSE when it is none. */
+W2VEE_API gboolean w2vee_score_from_name (const char *name, W2veeScore *rule);
+
+/**
+ * w2vee_ctc_score:
+ * @logits: (n_frames, V) of one exit.
+ * Returns: the confidence of @logits under @rule, in [0, 1] (NAN for
+ * W2VEE_SCORE_AGREEMENT, which needs two exits). Allocates nothing.
+ */
+W2VEE_API double w2vee_ctc_score (const W2veeModel *model, const float *logits,
+    gsize n_frames, W2veeScore rule);
+
+/**
+ * w2vee_ctc_agreement:
+ * @previous: (n_frames, V) logits of an exit.
+ * @logits: (n_frames, V) logits of the exit after it.
+ * Returns: W2VEE_SCORE_AGREEMENT of @logits against @previous, in [0, 1].
+ */
+W2VEE_API double w2vee_ctc_agreement (const W2veeModel *model, const float *previous,
+    const float *logits, gsize n_frames);
+
+/**
+ * w2vee_session_exit_score:
+ * Returns: the confidence of exit @exit of the current input under @rule, or NAN when
+ * that exit was not evaluated (above w2vee_session_last_exit()).
+ */
+W2VEE_API double w2vee_session_exit_score (const W2veeSession *session, guint exit,
+    W2veeScore rule);
+
+/**
+ * w2vee_session_run_confident:
+ * @max_exit: the deepest exit allowed, 1..n_exits.
+ * @exit: (out) (optional): the exit chosen.
+ *
+ * The confidence policy: begins @samples and advances one exit at a time, stopping at
+ * the first exit whose score under @rule reaches @threshold, else at @max_exit. Its
+ * logits are w2vee_session_logits (session, *@exit); the cost is
+ * w2vee_session_last_layer(). Allocates nothing.
+ */
+W2VEE_API gboolean w2vee_session_run_confident (W2veeSession *session,
+    const float *samples, gsize n_samples, W2veeScore rule, double threshold,
+    guint max_exit, guint *exit, GError **error);
+
+/**
+ * w2vee_exit_policy_pick:
+ * @scores: (n) the scores of exits 1..n.
+ * Returns: the first exit (1-based) whose score is >= @threshold, else @n (0 for n = 0).
+ */
+W2VEE_API guint w2vee_exit_policy_pick (const double *scores, guint n, double threshold);
+
+/**
+ * w2vee_exit_policy_load:
+ * @model_dir: a model directory.
+ * @rule: (out): the rule its early_exit.json names.
+ * @threshold: (out): its calibrated threshold.
+ *
+ * Reads MODEL_DIR/early_exit.json, a JSON object {"rule": NAME, "threshold": T, ...}
+ * (other members are ignored; docs/early-exit.md). Fails with W2VEE_ERROR_NOT_FOUND when
+ * the file is absent, W2VEE_ERROR_CONFIG when it is invalid (message: file and reason).
+ */
+W2VEE_API gboolean w2vee_exit_policy_load (const char *model_dir, W2veeScore *rule,
+    double *threshold, GError **error);
+
+/**
+ * w2vee_session_deepest_exit_within:
+ * The deadline policy: the deepest exit whose predicted compute time for @n_samples
+ * (w2vee_session_predict_seconds()) is at most @budget_seconds; 1 when none fits.
+ *
+ * The prediction is the session's cost model: seconds of compute per second of audio
+ * for w2vee_session_begin() and for each layer (with the heads reading it), an
+ * exponential average (weight 0.25 for the newest) of this session's own timings of
+ * every begin and advance, primed from the FLOP count at 2 GFLOP/s per thread until
+ * the first timing. Per-audio-second costs are linear in the length; attention grows
+ * faster, so a model fed segments of similar lengths predicts best.
+ */
+W2VEE_API guint w2vee_session_deepest_exit_within (const W2veeSession *session,
+    gsize n_samples, double budget_seconds);
+/** Predicted seconds to run @n_samples from begin up to @exit (0 if out of range). */
+W2VEE_API double w2vee_session_predict_seconds (const W2veeSession *session,
+    gsize n_samples, guint exit);
+/**
+ * w2vee_session_get_cost_model:
+ * @begin_cost: (out) (optional): seconds per audio second of w2vee_session_begin().
+ * @layer_costs: (out) (optional): (n_layers) seconds per audio second of each layer.
+ */
+W2VEE_API void w2vee_session_get_cost_model (const W2veeSession *session,
+    double *begin_cost, double *layer_costs);
+/** Replaces the cost model (as if measured; later timings average into it). */
+W2VEE_API void w2vee_session_set_cost_model (W2veeSession *session, double begin_cost,
+    const double *layer_costs);
 
 /* ------------------------------------------------------------------------- */
 /* CTC greedy decoding                                                       */

@@ -4,7 +4,9 @@
  * friends for the whole process (an executable's definitions take precedence over
  * libc's for every shared library, GLib and OpenBLAS included) and counts the calls
  * made while w2vee_session_run() runs, after one warm-up run (OpenBLAS sets up its
- * per-thread buffers on first use).
+ * per-thread buffers on first use); then the same for the incremental forward
+ * (w2vee_session_begin() and w2vee_session_advance() one exit at a time, with every
+ * exit's scores), the confidence policy's run and the deadline policy's choice.
  *
  * Usage: test-no-alloc MODEL_DIR CLIP.f32 */
 #include "w2vee/w2vee.h"
@@ -134,6 +136,33 @@ main (int argc, char **argv)
             lengths[i], seen, ok && seen == 0 ? "ok" : "FAIL");
         failures += !ok || seen != 0;
       }
+    }
+
+    /* incremental: begin, then one exit at a time, scoring each */
+    {
+      guint e, r, chosen = 0;
+      gboolean ok;
+      gint seen;
+      double sum = 0.0;
+
+      g_atomic_int_set (&allocations, 0);
+      g_atomic_int_set (&counting, 1);
+      ok = w2vee_session_begin (session, clip, n, NULL);
+      for (e = 1; ok && e <= w2vee_model_n_exits (model); e++) {
+        ok = w2vee_session_advance (session, e, NULL);
+        for (r = 0; r < W2VEE_N_SCORES; r++)
+          sum += w2vee_session_exit_score (session, e, (W2veeScore) r);
+      }
+      ok = ok && w2vee_session_run_confident (session, clip, n,
+          W2VEE_SCORE_NONBLANK_POSTERIOR, 0.99, w2vee_model_n_exits (model), &chosen,
+          NULL);
+      chosen += w2vee_session_deepest_exit_within (session, n, 0.5);
+      g_atomic_int_set (&counting, 0);
+      seen = g_atomic_int_get (&allocations);
+      printf ("threads=%zu begin+advance+scores+policies samples=%zu allocations=%d "
+          "(score sum %.3f, exits %u) %s\n", threads, n, seen, sum, chosen,
+          ok && seen == 0 ? "ok" : "FAIL");
+      failures += !ok || seen != 0;
     }
   }
   return failures ? 1 : 0;

@@ -92,6 +92,19 @@ def case_usage_errors(e):
         ["-m", model, "-e", "all", "--dump-logits", dump, wav],
         ["-m", model, "--dump-logits", dump, wav, wav],
         ["-m", model, "--dump-logits", dump, "--min-silence", "1", wav],
+        # exit policies: bad values, combinations, no threshold (no early_exit.json here)
+        ["-m", model, "--exit-policy", "often", wav],
+        ["-m", model, "--exit-threshold", "0.5", wav],
+        ["-m", model, "--exit-policy", "confidence", wav],
+        ["-m", model, "--exit-policy", "confidence", "--exit-threshold", "2", wav],
+        ["-m", model, "--exit-policy", "confidence", "--exit-threshold", "x", wav],
+        ["-m", model, "--exit-policy", "confidence", "--exit-threshold", "0.5", "-e", "all",
+         wav],
+        ["-m", model, "--exit-policy", "deadline", wav],
+        ["-m", model, "--exit-policy", "deadline", "--exit-threshold", "-1", wav],
+        ["-m", model, "--exit-policy", "deadline", "--exit-threshold", "1",
+         "--dump-logits", dump, wav],
+        ["-m", model, "--exit-score", "word-min", wav],
     ]
     # segmentation options: not a number, out of range, not finite
     for opt, values in (("--silence-threshold", ["x", "", "1", "-121", "nan", "-inf", "-40dB"]),
@@ -253,6 +266,29 @@ def case_exits(e):
         _, out_v, err = e.run("transcribe", "-v", "-m", model, ref["wav"], expect=0)
         check(out_v == out, "-v changed stdout")
         check("RTF" in err and "ms" in err, f"-v printed no timings: {err!r}")
+
+
+def case_exit_policy(e):
+    """--exit-policy on one segment: confidence at threshold 0 stops at exit 1, at a
+    threshold no score reaches runs to the deepest allowed (-e); deadline with a huge
+    budget runs the deepest exit, with a tiny one the first; -v reports the layers."""
+    for name in ("small_group", "uneven"):
+        model = e.model(name)
+        ref = e.ref(name, "ref_prefix")
+        single_segment_json(e, model, ref)
+        texts = [x["text"] for x in ref["exits"]]
+        layers = [x["layer"] for x in ref["exits"]]
+        for args, k in ((["--exit-policy", "confidence", "--exit-threshold", "0"], 0),
+                        (["--exit-policy", "confidence", "--exit-threshold", "1"], -1),
+                        (["--exit-policy", "confidence", "--exit-score", "word-min",
+                          "--exit-threshold", "1", "-e", "2"], 1),
+                        (["--exit-policy", "deadline", "--exit-threshold", "1000"], -1),
+                        (["--exit-policy", "deadline", "--exit-threshold", "1e-9"], 0)):
+            _, out, err = e.run("transcribe", "-v", "-m", model, *args, ref["wav"], expect=0)
+            check(out == texts[k] + "\n", f"{name} {args}: {out!r} != {texts[k]!r}")
+            m = re.search(r"policy=(\w+) threshold=\S+ mean_layer=([\d.]+) \(of (\d+)\)", err)
+            check(m is not None and float(m.group(2)) == layers[k],
+                  f"{name} {args}: -v says {m and m.group(0)!r}, want layer {layers[k]}")
 
 
 def check_exit_object(obj, x, duration):
@@ -519,6 +555,7 @@ CASES = {
     "subtitles": case_subtitles,
     "long-file": case_long_file,
     "segmentation": case_segmentation,
+    "exit-policy": case_exit_policy,
 }
 
 

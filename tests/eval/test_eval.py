@@ -15,6 +15,11 @@ CASE is one of:
                  exit's bounds and the shape across exits.
   errors         usage errors (exit 2) and runtime errors (exit 1) with the messages they
                  must carry; several splits in one report; the default model without -m.
+  policy         --exit-policy, --entropy and --exit-sweep on 8 of the utterances: the
+                 scores file's form; the policy line and every sweep line recomputed in
+                 Python from the scores file (first exit reaching the threshold); the
+                 deadline policy at huge and tiny budgets; the threshold and rule taken
+                 from the model's early_exit.json; the policy options' usage errors.
 
 Needs /usr/bin/python3 with numpy and torch (training/audio.py imports torch) and espeak-ng;
 the harness is tests/w2vee_testlib.py (on PYTHONPATH).
@@ -359,8 +364,173 @@ def case_errors(e):
                 tables["second"])
 
 
+POLICY_LINE = (r"policy=(fixed|confidence|deadline) threshold=(\S+) WER=(\d\.\d{4}) "
+               r"CER=(\d\.\d{4}) gflop/s=(\d+\.\d{4}) mean_layer=(\d+\.\d\d)")
+SWEEP_LINE = (r"sweep policy=confidence rule=(\S+) threshold=(\d\.\d\d) WER=(\d\.\d{4}) "
+              r"CER=(\d\.\d{4}) gflop/s=(\d+\.\d{4}) mean_layer=(\d+\.\d\d)")
+SCORE_RULES = ["mean-entropy", "nonblank-entropy", "nonblank-posterior", "word-min",
+               "agreement"]
+
+
+def read_scores_file(path, n_exits):
+    """[(file, samples, [row per exit])] from NAME_scores.tsv, checking its form."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    check(lines[0].split("\t") == ["file", "samples", "exit", "layer", "gflop", *SCORE_RULES,
+                                   "word_errors", "ref_words", "char_errors", "ref_chars"],
+          f"{path}: bad header {lines[0]!r}")
+    check(lines[-1] == "", f"{path}: no final newline")
+    items = []
+    for k, line in enumerate(lines[1:-1]):
+        f = line.split("\t")
+        check(len(f) == 14, f"{path}: bad row {line!r}")
+        exit_ = int(f[2])
+        check(exit_ == k % n_exits + 1, f"{path}: exits out of order at {line!r}")
+        row = {"layer": int(f[3]), "gflop": float(f[4]),
+               "scores": dict(zip(SCORE_RULES, map(float, f[5:10]))),
+               "counts": list(map(int, f[10:14]))}
+        for r, v in row["scores"].items():
+            check(0.0 <= v <= 1.0, f"{path}: {r} = {v} outside [0, 1]")
+        if exit_ == 1:
+            check(row["scores"]["agreement"] == 0.0, f"{path}: exit 1 agreement {line!r}")
+            items.append((f[0], int(f[1]), []))
+        items[-1][2].append(row)
+    return items
+
+
+def policy_result(items, rule, threshold):
+    """(WER, CER, gflop/s, mean layer) of stopping at the first exit reaching @threshold."""
+    we = rw = ce = rc = 0
+    gflop = audio = layers = 0.0
+    for _, samples, rows in items:
+        pick = next((r for r in rows[:-1] if r["scores"][rule] >= threshold), rows[-1])
+        we, rw, ce, rc = (a + b for a, b in zip((we, rw, ce, rc), pick["counts"]))
+        gflop += pick["gflop"]
+        layers += pick["layer"]
+        audio += samples / SR
+    return we / rw, ce / rc, gflop / audio, layers / len(items)
+
+
+def parse_policy_output(out, n_exits):
+    """(table rows, policy line match or None, sweep matches) of one split."""
+    lines = out.split("\n")
+    check(re.fullmatch(r"split=\S+ items=\d+ audio_s=[\d.]+ infer_s=[\d.]+ rtf=[\d.]+",
+                       lines[0]) is not None, f"stdout: bad split line {lines[0]!r}")
+    rows = [lines[2 + k].split() for k in range(n_exits)]
+    rest = lines[2 + n_exits:]
+    policy = re.fullmatch(POLICY_LINE, rest[0])
+    if policy is not None:
+        rest = rest[1:]
+    sweep = []
+    while rest and rest[0].startswith("sweep "):
+        m = re.fullmatch(SWEEP_LINE, rest[0])
+        check(m is not None, f"stdout: bad sweep line {rest[0]!r}")
+        sweep.append(m)
+        rest = rest[1:]
+    check(rest == ["", ""], f"stdout: unexpected lines {rest!r}")
+    return rows, policy, sweep
+
+
+def close(a, b, tol, what):
+    check(abs(a - b) <= tol, f"{what}: stdout {a}, Python {b}")
+
+
+def case_policy(e):
+    rows = read_utterances()[:8]
+    synthesise(rows, e.path("wav"))
+    write_manifest(e.path("p.tsv"), [(f"wav/{r['uid']}.wav", r["text"]) for r in rows])
+    n = len(e.layers)
+
+    # confidence at a threshold between two scores (no tie with a 6-decimal score)
+    out, _ = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "c", "-t", "2", "--entropy",
+                   "--exit-policy", "confidence", "--exit-score", "nonblank-posterior",
+                   "--exit-threshold", "0.5", "--exit-sweep", expect=0)
+    items = read_scores_file(e.path("c", "p_scores.tsv"), n)
+    check([f for f, _, _ in items] == [f"wav/{r['uid']}.wav" for r in rows],
+          "scores file: items differ from the manifest")
+    scores = sorted({r["scores"]["nonblank-posterior"] for _, _, rs in items for r in rs})
+    gaps = [(b - a, (a + b) / 2) for a, b in zip(scores, scores[1:])]
+    threshold = max(g for g in gaps if 0.2 < g[1] < 0.95)[1]
+    out, _ = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "c", "-t", "2", "--entropy",
+                   "--exit-policy", "confidence", "--exit-score", "nonblank-posterior",
+                   "--exit-threshold", f"{threshold:.9f}", "--exit-sweep", expect=0)
+    print(out, end="")
+    table, policy, sweep = parse_policy_output(out, n)
+    check(policy is not None and policy.group(1) == "confidence", "no confidence line")
+    wer, cer, gflop, layer = policy_result(items, "nonblank-posterior", threshold)
+    close(float(policy.group(3)), wer, 5e-5, "policy WER")
+    close(float(policy.group(4)), cer, 5e-5, "policy CER")
+    close(float(policy.group(5)), gflop, 1e-4, "policy gflop/s")
+    close(float(policy.group(6)), layer, 5e-3, "policy mean_layer")
+    check(len(sweep) == 51, f"{len(sweep)} sweep lines, want 51")
+    for k, m in enumerate(sweep):
+        t = float(m.group(2))
+        check(m.group(1) == "nonblank-posterior" and abs(t - 0.02 * k) < 1e-9,
+              f"sweep line {k}: {m.group(0)!r}")
+        if min(abs(t - v) for v in scores) < 2e-6:
+            continue  # a score this close to the threshold: 6 decimals cannot tell
+        wer, cer, gflop, layer = policy_result(items, "nonblank-posterior", t)
+        close(float(m.group(3)), wer, 5e-5, f"sweep {t} WER")
+        close(float(m.group(5)), gflop, 1e-4, f"sweep {t} gflop/s")
+        close(float(m.group(6)), layer, 5e-3, f"sweep {t} mean_layer")
+    # threshold 0 is the first exit, as the table says
+    close(float(sweep[0].group(3)), float(table[0][3]), 5e-5, "sweep at 0 vs exit 1")
+
+    # deadline: a huge budget runs the deepest exit, a tiny one the first
+    for budget, k in (("1000", n - 1), ("1e-9", 0)):
+        out, _ = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "d", "-t", "2",
+                       "--exit-policy", "deadline", "--exit-threshold", budget, expect=0)
+        table, policy, _ = parse_policy_output(out, n)
+        check(policy is not None and policy.group(1) == "deadline", "no deadline line")
+        close(float(policy.group(3)), float(table[k][3]), 5e-5, f"deadline {budget} WER")
+        close(float(policy.group(6)), float(e.layers[k]), 0.0, f"deadline {budget} layer")
+
+    # fixed prints no policy line
+    out, _ = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "f", "-t", "2",
+                   "--exit-policy", "fixed", expect=0)
+    check(parse_policy_output(out, n)[1] is None, "a policy line with --exit-policy fixed")
+
+    # the model's early_exit.json gives rule and threshold; without one a threshold is needed
+    shipped = os.path.join(e.model, "early_exit.json")
+    if os.path.exists(shipped):
+        with open(shipped) as f:
+            cfg = json.load(f)
+        out, _ = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "s", "-t", "2",
+                       "--entropy", "--exit-policy", "confidence", expect=0)
+        policy = parse_policy_output(out, n)[1]
+        check(float(policy.group(2)) == float(f"{cfg['threshold']:g}"),
+              f"threshold {policy.group(2)}, early_exit.json {cfg['threshold']}")
+        wer, _, gflop, _ = policy_result(read_scores_file(e.path("s", "p_scores.tsv"), n),
+                                         cfg["rule"], cfg["threshold"])
+        close(float(policy.group(3)), wer, 5e-5, "early_exit.json policy WER")
+    bare = e.path("bare-model")
+    os.makedirs(bare, exist_ok=True)
+    for name in os.listdir(e.model):
+        if name != "early_exit.json" and not os.path.exists(os.path.join(bare, name)):
+            os.symlink(os.path.join(os.path.abspath(e.model), name), os.path.join(bare, name))
+    _, err = e.run("eval", "-m", bare, "-d", "p=p.tsv", "-o", "x", "--exit-policy",
+                   "confidence", expect=2)
+    check("has no early_exit.json" in err and "--exit-threshold" in err, f"stderr {err!r}")
+
+    for args, must in (
+            (["--exit-policy", "sometimes"], "--exit-policy takes fixed, confidence or deadline"),
+            (["--exit-threshold", "0.5"], "--exit-threshold needs --exit-policy"),
+            (["--exit-policy", "confidence", "--exit-threshold", "1.5"], "a score from 0 to 1"),
+            (["--exit-policy", "deadline"], "needs --exit-threshold"),
+            (["--exit-policy", "deadline", "--exit-threshold", "0"], "(> 0)"),
+            (["--exit-policy", "confidence", "--exit-score", "hunch", "--exit-threshold", "0.5"],
+             "--exit-score takes"),
+            (["--exit-score", "word-min"], "--exit-score needs --exit-policy confidence"),
+            (["--exit-sweep"], "--exit-sweep needs --exit-policy confidence"),
+            (["--exit-policy", "deadline", "--exit-threshold", "1", "--exit-sweep"],
+             "--exit-sweep needs --exit-policy confidence")):
+        out, err = e.run("eval", "-m", e.model, "-d", "p=p.tsv", "-o", "x", *args, expect=2)
+        check(out == "" and must in err, f"{args}: stderr {err!r}, want {must!r}")
+
+
 CASES = {
     "default-model": lambda args: case_default_model(Env(args, "default-model")),
+    "policy": lambda args: case_policy(Env(args, "policy")),
     "errors": lambda args: case_errors(Env(args, "errors")),
 }
 
