@@ -120,16 +120,15 @@ gst_wav2vec2ee_queue_segment (GstWav2vec2ee * self, const W2veeSegment * seg,
     gboolean wait)
 {
   W2veeJob *job, dropped;
-  gboolean did_drop;
+  gboolean did_drop, live;
 
   if (!gst_wav2vec2ee_in_pending (self, seg->start, seg->length)) {
     GST_ERROR_OBJECT (self, "segment %" G_GUINT64_FORMAT "+%" G_GSIZE_FORMAT
         " outside the pending audio", seg->start, seg->length);
     return;
   }
-  if (!wait)
-    wait = !gst_wav2vec2ee_upstream_live (self);
-  job = w2vee_job_queue_acquire (self->jobs, wait, &dropped, &did_drop);
+  live = gst_wav2vec2ee_upstream_live (self);
+  job = w2vee_job_queue_acquire (self->jobs, wait || !live, &dropped, &did_drop);
   if (did_drop) {
     gst_wav2vec2ee_text_unhold (self, dropped.pts);
     GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, BUSY,
@@ -147,6 +146,7 @@ gst_wav2vec2ee_queue_segment (GstWav2vec2ee * self, const W2veeSegment * seg,
 
   gst_wav2vec2ee_fill_job (self, job, seg->start, seg->length,
       gst_wav2vec2ee_active_exit (self));
+  job->live = live;
   GST_DEBUG_OBJECT (self, "segment %" GST_TIME_FORMAT " + %" GST_TIME_FORMAT
       " at exit %u", GST_TIME_ARGS (job->pts), GST_TIME_ARGS (job->duration),
       job->exit);

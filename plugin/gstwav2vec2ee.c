@@ -87,6 +87,9 @@ GST_DEBUG_CATEGORY (gst_wav2vec2ee_debug);
 #define DEFAULT_MIN_SILENCE (500 * GST_MSECOND)
 #define DEFAULT_CHUNK_DURATION (10 * GST_SECOND)
 #define DEFAULT_PARTIAL_INTERVAL (1 * GST_SECOND)
+#define DEFAULT_EXIT_POLICY GST_WAV2VEC2EE_EXIT_POLICY_FIXED
+#define DEFAULT_EXIT_THRESHOLD -1.0
+#define DEFAULT_MAX_LATENCY (1 * GST_SECOND)
 #define DEFAULT_THREADS 0
 #define DEFAULT_ALLOW_PICKLE TRUE
 
@@ -98,6 +101,9 @@ enum
   PROP_N_EXITS,
   PROP_EXIT_LAYERS,
   PROP_EXIT_LAYERS_STRING,
+  PROP_EXIT_POLICY,
+  PROP_EXIT_THRESHOLD,
+  PROP_MAX_LATENCY,
   PROP_SILENCE_THRESHOLD,
   PROP_NOISE_MARGIN,
   PROP_MIN_SILENCE,
@@ -117,6 +123,29 @@ GST_STATIC_PAD_TEMPLATE ("text_src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (TEXT_CAPS));
+
+GType
+gst_wav2vec2ee_exit_policy_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_WAV2VEC2EE_EXIT_POLICY_FIXED, "Every segment at the exit property",
+        "fixed"},
+    {GST_WAV2VEC2EE_EXIT_POLICY_CONFIDENCE, "Stop at the first exit whose "
+          "confidence reaches exit-threshold (exit is the deepest allowed)",
+        "confidence"},
+    {GST_WAV2VEC2EE_EXIT_POLICY_DEADLINE, "The deepest exit whose predicted "
+          "compute meets max-latency (exit is the deepest allowed)", "deadline"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstWav2vec2eeExitPolicy", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 #define gst_wav2vec2ee_parent_class parent_class
 G_DEFINE_TYPE (GstWav2vec2ee, gst_wav2vec2ee, GST_TYPE_AUDIO_FILTER);
@@ -182,6 +211,30 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
           "e.g. \"2,4,6,8\" (\"\" until the model is loaded): for bindings that "
           "cannot read a GstValueArray", "",
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_EXIT_POLICY,
+      g_param_spec_enum ("exit-policy", "Exit policy",
+          "How each segment's exit is chosen: fixed (the exit property), "
+          "confidence (the first exit whose confidence reaches exit-threshold), "
+          "deadline (the deepest exit whose predicted compute lets the result "
+          "come within max-latency of the segment's end); under confidence and "
+          "deadline, exit is the deepest allowed. Applies to every segment "
+          "decoded after the change", GST_TYPE_WAV2VEC2EE_EXIT_POLICY,
+          DEFAULT_EXIT_POLICY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_EXIT_THRESHOLD,
+      g_param_spec_double ("exit-threshold", "Exit threshold",
+          "Confidence policy: the score (0..1, the model's rule, e.g. agreement "
+          "with the exit before) an exit must reach to stop there; -1 = the "
+          "model's calibrated threshold (early_exit.json, else 0.81)",
+          -1.0, G_MAXDOUBLE, DEFAULT_EXIT_THRESHOLD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_LATENCY,
+      g_param_spec_uint64 ("max-latency", "Maximum latency",
+          "Deadline policy: nanoseconds from a segment's end being known to its "
+          "result; the exit is the deepest one the measured per-layer cost lets "
+          "meet it with the waiting segments, down to exit 1 before any segment "
+          "is dropped", GST_MSECOND, 60 * GST_SECOND, DEFAULT_MAX_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SILENCE_THRESHOLD,
       g_param_spec_double ("silence-threshold", "Silence threshold",
           "Absolute silence level, in dBFS: 10 ms blocks below it are always "
@@ -284,6 +337,9 @@ gst_wav2vec2ee_init (GstWav2vec2ee * self)
   self->min_silence = DEFAULT_MIN_SILENCE;
   self->chunk_duration = DEFAULT_CHUNK_DURATION;
   self->partial_interval = DEFAULT_PARTIAL_INTERVAL;
+  self->exit_policy = DEFAULT_EXIT_POLICY;
+  self->exit_threshold = DEFAULT_EXIT_THRESHOLD;
+  self->max_latency = DEFAULT_MAX_LATENCY;
   self->threads = DEFAULT_THREADS;
   self->allow_pickle = DEFAULT_ALLOW_PICKLE;
   gst_wav2vec2ee_update_latency (self);
@@ -339,6 +395,15 @@ gst_wav2vec2ee_set_property (GObject * object, guint prop_id,
             exit, n_exits, n_exits);
       return;
     }
+    case PROP_EXIT_POLICY:
+      self->exit_policy = g_value_get_enum (value);
+      break;
+    case PROP_EXIT_THRESHOLD:
+      self->exit_threshold = g_value_get_double (value);
+      break;
+    case PROP_MAX_LATENCY:
+      self->max_latency = g_value_get_uint64 (value);
+      break;
     case PROP_SILENCE_THRESHOLD:
       self->silence_threshold = g_value_get_double (value);
       late = GST_STATE (self) > GST_STATE_READY;
@@ -422,6 +487,15 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
       g_value_take_string (value, g_string_free (s, FALSE));
       break;
     }
+    case PROP_EXIT_POLICY:
+      g_value_set_enum (value, self->exit_policy);
+      break;
+    case PROP_EXIT_THRESHOLD:
+      g_value_set_double (value, self->exit_threshold);
+      break;
+    case PROP_MAX_LATENCY:
+      g_value_set_uint64 (value, self->max_latency);
+      break;
     case PROP_SILENCE_THRESHOLD:
       g_value_set_double (value, self->silence_threshold);
       break;
@@ -624,6 +698,7 @@ gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
       self->max_samples + W2VEE_SAMPLE_RATE / 2 + 4096);
   self->scratch = g_new (float, 4096);
 
+  gst_wav2vec2ee_worker_load_policy (self, model);
   if (!gst_wav2vec2ee_worker_start (self, &error))
     goto no_thread;
 

@@ -41,6 +41,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstWav2vec2ee, gst_wav2vec2ee, GST, WAV2VEC2EE, GstAudioFilter)
 
 #define N_QUEUED 2              /* final segments that may wait for inference */
+
+/* How the exit of each segment is chosen (property "exit-policy"). */
+typedef enum {
+  GST_WAV2VEC2EE_EXIT_POLICY_FIXED,       /* the "exit" property */
+  GST_WAV2VEC2EE_EXIT_POLICY_CONFIDENCE,  /* the first exit confident enough */
+  GST_WAV2VEC2EE_EXIT_POLICY_DEADLINE,    /* the deepest exit that meets max-latency */
+} GstWav2vec2eeExitPolicy;
+
+#define GST_TYPE_WAV2VEC2EE_EXIT_POLICY (gst_wav2vec2ee_exit_policy_get_type ())
+GType gst_wav2vec2ee_exit_policy_get_type (void);
 #define MAX_EXITS 128           /* the engine's limit on layers, hence on exits */
 
 /* The text_src timeline (gstwav2vec2ee-text.c); every field protected by @lock. */
@@ -81,6 +91,9 @@ struct _GstWav2vec2ee
   GstClockTime chunk_duration;  /* longest segment, nanoseconds */
   GstClockTime partial_interval;        /* nanoseconds between partial results;
                                          * 0: none */
+  GstWav2vec2eeExitPolicy exit_policy;  /* proposed policy */
+  gdouble exit_threshold;       /* proposed confidence threshold; < 0: the model's */
+  GstClockTime max_latency;     /* deadline policy: segment closed -> result, ns */
   guint threads;                /* inference threads; 0: one per online CPU */
   gboolean allow_pickle;        /* load pytorch_model.bin when there is no safetensors */
   W2veeModel *model;            /* loaded at NULL->READY (a URI: fetched from
@@ -126,6 +139,14 @@ struct _GstWav2vec2ee
   W2veeJobQueue *jobs;
   GThread *worker;
   W2veeSession *session;        /* used by the worker only */
+  W2veeScore model_rule;        /* the model's confidence rule (early_exit.json) */
+  gdouble model_threshold;      /* and its calibrated threshold; set before the
+                                 * worker starts, read by it only */
+  /* deadline policy, worker only: the pace of live input */
+  gint64 prev_closed_us;        /* when the previous final segment was queued */
+  GstClockTime prev_end;        /* its end, buffer time, ns; NONE: none yet */
+  gdouble pace;                 /* wall seconds per audio second of the input,
+                                 * exponential average; 0: unknown */
 
   /* results waiting for an audio buffer to carry their meta */
   GMutex results_lock;
@@ -173,6 +194,7 @@ gboolean gst_wav2vec2ee_setup (GstAudioFilter *filter, const GstAudioInfo *info)
 
 /* ---- gstwav2vec2ee-worker.c ---- */
 gboolean gst_wav2vec2ee_worker_start (GstWav2vec2ee *self, GError **error);
+void gst_wav2vec2ee_worker_load_policy (GstWav2vec2ee *self, W2veeModel *model);
 void gst_wav2vec2ee_worker_stop (GstWav2vec2ee *self);
 void gst_wav2vec2ee_results_clear (GstWav2vec2ee *self);
 void gst_wav2vec2ee_results_attach (GstWav2vec2ee *self, GstBuffer *buffer);

@@ -161,6 +161,17 @@ w2vee_job_queue_release (W2veeJobQueue *q, W2veeJob *job)
   g_mutex_unlock (&q->lock);
 }
 
+guint
+w2vee_job_queue_n_waiting (W2veeJobQueue *q)
+{
+  guint n;
+
+  g_mutex_lock (&q->lock);
+  n = q->waiting.length;
+  g_mutex_unlock (&q->lock);
+  return n;
+}
+
 W2veeJob *
 w2vee_job_queue_pop (W2veeJobQueue *q)
 {

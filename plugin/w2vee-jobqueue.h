@@ -46,6 +46,7 @@ typedef struct {
   GstClockTime duration;        /* segment length (so far), nanoseconds, > 0 */
   GstSegment segment;   /* the audio segment when the job was made */
   gint64 closed_us;     /* g_get_monotonic_time () at submission, microseconds */
+  gboolean live;        /* the input is live: the producer never waits for a slot */
 } W2veeJob;
 
 typedef struct _W2veeJobQueue W2veeJobQueue;
@@ -69,6 +70,8 @@ gboolean w2vee_job_queue_submit (W2veeJobQueue *queue, W2veeJob *job);
 /* Producer. Gives back an acquired job without queueing it. */
 void w2vee_job_queue_release (W2veeJobQueue *queue, W2veeJob *job);
 
+/* Final jobs waiting (not the one being decoded). */
+guint w2vee_job_queue_n_waiting (W2veeJobQueue *queue);
 /* Consumer. The next job (finals first), or NULL once stopping. */
 W2veeJob *w2vee_job_queue_pop (W2veeJobQueue *queue);
 /* Consumer, after decoding @job: TRUE when its result may go out (same epoch, not

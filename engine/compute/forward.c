@@ -590,6 +590,12 @@ w2vee_session_advance (W2veeSession *s, guint exit, GError **error)
       s->layer_count++;
       cost_update (&s->layer_cost[l - 1], &s->layer_measured[l - 1],
           now_seconds () - t_layer, s->n_samples);
+      /* encoder layers all have one shape: a layer not timed yet costs what this
+       * one did (else a policy that never goes deep would keep the FLOP prior for
+       * the deeper layers and never recover) */
+      for (gsize k = 0; k < m->cfg.n_layers; k++)
+        if (!s->layer_measured[k])
+          s->layer_cost[k] = s->layer_cost[l - 1];
     }
   }
   s->last_exit = exit;

@@ -82,6 +82,8 @@ typedef struct {
   GMutex text_lock;
   GPtrArray *text_items;        /* (GstMiniObject) what went out on text_src */
   GPtrArray *partials;          /* (W2veeGstTranscript) partial results seen */
+  guint last_evaluated;         /* exits-evaluated of the last final result */
+  guint last_n_scores;          /* length of its scores array */
 } Fixture;
 
 static GstPadProbeReturn
@@ -241,6 +243,15 @@ pop_transcript (Fixture * f, GstClockTime timeout)
     fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (f->element));
     fail_unless (w2vee_gst_message_parse_transcript (msg, &t, &error),
         "bad transcript message: %s", error ? error->message : "?");
+    if (t->final) {
+      const GstStructure *st = gst_message_get_structure (msg);
+      const GValue *scores = gst_structure_get_value (st, "scores");
+
+      fail_unless (gst_structure_get_uint (st, "exits-evaluated",
+              &f->last_evaluated), "no exits-evaluated");
+      fail_unless (scores != NULL && GST_VALUE_HOLDS_ARRAY (scores), "no scores");
+      f->last_n_scores = gst_value_array_get_size (scores);
+    }
     gst_message_unref (msg);
     if (!t->final) {
       g_ptr_array_add (f->partials, t);
@@ -1159,6 +1170,181 @@ GST_START_TEST (test_overload_not_live)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------- */
+/* Exit policies                                                             */
+/* ------------------------------------------------------------------------- */
+
+/* exit-policy and exit-threshold change while PLAYING; each result says which
+ * exits were evaluated (with one score each). small_group: 3 exits, its rule is
+ * agreement (no early_exit.json; 0 at exit 1, which has no exit before it), so
+ * threshold 0 stops at exit 1 and threshold 2 (unreachable, scores are 0..1)
+ * runs to the deepest allowed. */
+GST_START_TEST (test_policy_while_playing)
+{
+  g_autoptr (SpeechSignal) signal = many_sentences (4);
+  g_autoptr (GArray) expected = speech_expected_segments (signal, -40.0,
+      signal->samples->len);
+  Fixture *f = fixture_new ("small_group", TRUE, FALSE, NULL);
+  const struct {
+    const gchar *policy;
+    gdouble threshold;
+    guint exit;                 /* the exit property: the deepest allowed */
+    guint want;                 /* the exit expected */
+  } steps[] = {
+    {"confidence", 0.0, 0, 1},
+    {"confidence", 2.0, 0, 3},
+    {"confidence", 2.0, 2, 2},
+    {"fixed", 0.0, 1, 1},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++) {
+    const SpeechSegment *seg = segment_at (expected, i);
+    g_autoptr (W2veeGstTranscript) t = NULL;
+
+    gst_util_set_object_arg (G_OBJECT (f->element), "exit-policy",
+        steps[i].policy);
+    g_object_set (f->element, "exit-threshold", steps[i].threshold, "exit",
+        steps[i].exit, NULL);
+    push_range (f, signal, f->sample, i + 1 < G_N_ELEMENTS (steps)
+        ? segment_at (expected, i + 1)->start : signal->samples->len);
+    if (i + 1 == G_N_ELEMENTS (steps))
+      push_eos (f);
+    t = pop_transcript (f, RESULT_TIMEOUT);
+    fail_unless (t != NULL, "no result %u", i);
+    assert_time_near (t->timestamp, sample_time (f, seg->start));
+    fail_unless_equals_int (t->exit, steps[i].want);
+    fail_unless_equals_int (t->layer, 2 * steps[i].want);
+    fail_unless_equals_int (f->last_evaluated, steps[i].want);
+    fail_unless_equals_int (f->last_n_scores, steps[i].want);
+  }
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Seconds per audio second of the base model at @exit on this machine now. */
+static gdouble
+measure_rtf (W2veeSession * session, const SpeechSignal * signal, guint exit)
+{
+  gsize n = MIN (signal->samples->len, 5 * SPEECH_RATE);
+  gint64 t0 = g_get_monotonic_time ();
+
+  fail_unless (w2vee_session_run (session, (const float *)
+          signal->samples->data, n, exit, NULL));
+  return (g_get_monotonic_time () - t0) / 1e6 / speech_seconds (n);
+}
+
+/* Moves the results posted so far to @results; @latency: the largest time from
+ * a segment's end being known (its last sample pushed, + 0.3 s of silence: see
+ * check_transcript's callers) to its result being seen, in seconds. */
+static void
+collect_paced (Fixture * f, GPtrArray * results, gint64 t0, gdouble speed,
+    gdouble * latency)
+{
+  W2veeGstTranscript *t;
+
+  while ((t = pop_transcript (f, 0)) != NULL) {
+    gdouble known = (t->timestamp + t->duration) / 1e9 + 0.3;
+    gdouble seen = (g_get_monotonic_time () - t0) / 1e6;
+
+    *latency = MAX (*latency, seen - known / speed);
+    g_ptr_array_add (results, t);
+  }
+}
+
+/* Feeds @signal live at @speed times real time; returns the final results and
+ * the largest latency (collect_paced). */
+static GPtrArray *
+push_paced (Fixture * f, const SpeechSignal * signal, gdouble speed,
+    gdouble * latency)
+{
+  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      w2vee_gst_transcript_free);
+  gint64 t0 = g_get_monotonic_time ();
+  gsize from = 0;
+
+  *latency = 0;
+  while (from < signal->samples->len) {
+    gsize to = MIN (from + 1600, signal->samples->len);
+    gint64 due = t0 + (gint64) (speech_seconds (to) / speed * 1e6);
+
+    push_range (f, signal, from, to);
+    from = to;
+    collect_paced (f, results, t0, speed, latency);
+    if (due > g_get_monotonic_time ())
+      g_usleep (due - g_get_monotonic_time ());
+  }
+  push_eos (f);
+  collect_paced (f, results, t0, speed, latency);
+  return results;
+}
+
+/* Live input at twice what the machine decodes at the deepest exit (or as close
+ * as exit 1 can follow): the fixed policy drops segments; the deadline policy
+ * steps down instead and drops none, every result within max-latency of its
+ * segment's end being known. */
+GST_START_TEST (test_deadline_overload)
+{
+  const guint n = 12;
+  g_autoptr (SpeechSignal) signal = many_sentences (n);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = test_model ("base");
+  g_autoptr (W2veeModel) model = w2vee_model_load (dir, &error);
+  W2veeSessionParams params = w2vee_session_default_params ();
+  g_autoptr (W2veeSession) session = NULL;
+  gdouble rtf_deep, rtf_1, speed;
+  const GstClockTime max_latency = 2 * GST_SECOND;
+
+  fail_unless (model != NULL, "%s", error ? error->message : "");
+  params.n_threads = 1;
+  session = w2vee_session_new (model, &params, &error);
+  measure_rtf (session, signal, 6);     /* warm up */
+  rtf_deep = measure_rtf (session, signal, 6);
+  rtf_1 = measure_rtf (session, signal, 1);
+  /* twice what the deepest exit can decode, unless exit 1 alone cannot keep up
+   * with that (base: the conv front end is ~40 % of exit 6, so exit 1 costs
+   * 0.45-0.55 of exit 6 here): then 85 % of what exit 1 can decode */
+  speed = MIN (2.0 / rtf_deep, 0.85 / rtf_1);
+  GST_INFO ("base on this machine: %.3f s/s at exit 6, %.3f at exit 1: feeding "
+      "at %.1fx real time = %.2fx what exit 6 decodes", rtf_deep, rtf_1, speed,
+      speed * rtf_deep);
+
+  for (guint policy = 0; policy < 2; policy++) {
+    Fixture *f = fixture_new ("base", TRUE, FALSE, "partial-interval",
+        (guint64) 0, "max-latency", max_latency, NULL);
+    g_autoptr (GPtrArray) results = NULL;
+    guint exits[7] = { 0 };
+    GString *used = g_string_new (NULL);
+    gdouble latency;
+
+    if (policy == 1)
+      gst_util_set_object_arg (G_OBJECT (f->element), "exit-policy", "deadline");
+    results = push_paced (f, signal, speed, &latency);
+    for (guint i = 0; i < results->len; i++)
+      exits[((W2veeGstTranscript *) g_ptr_array_index (results, i))->exit]++;
+    for (guint e = 1; e <= 6; e++)
+      g_string_append_printf (used, " %u", exits[e]);
+    GST_INFO ("%s: %u results, %u dropped, largest latency %.2f s, results per "
+        "exit 1..6:%s", policy ? "deadline" : "fixed", results->len,
+        f->warnings->len, latency, used->str);
+    g_string_free (used, TRUE);
+    if (policy == 0) {
+      if (speed * rtf_deep >= 1.5)
+        fail_unless (f->warnings->len > 0, "fixed: nothing dropped at %.1fx",
+            speed);
+    } else {
+      fail_unless_equals_int (f->warnings->len, 0);
+      fail_unless_equals_int (results->len, n);
+      fail_unless (exits[6] < n, "deadline never stepped down");
+      fail_unless (latency <= max_latency / 1e9, "a result came %.2f s after "
+          "its segment ended (max-latency %.2f s)", latency, max_latency / 1e9);
+    }
+    fixture_free (f);
+  }
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------- */
 /* Latency                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -1693,6 +1879,8 @@ wav2vec2ee_suite (void)
   tcase_add_loop_test (tc, test_discontinuity, DISCONT_CAPS, DISCONT_JUMP + 1);
   tcase_add_test (tc, test_overload_live);
   tcase_add_test (tc, test_overload_not_live);
+  tcase_add_test (tc, test_policy_while_playing);
+  tcase_add_test (tc, test_deadline_overload);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bad_model);
