@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* Where the default model lives (shared by the CLI and the element). */
+/* Where the default model and the default LM live (shared by the CLI and the element). */
 #include "w2vee/w2vee.h"
 
 #include <string.h>
@@ -39,5 +39,27 @@ w2vee_default_model_path (const char *binary, GError **error)
   g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND,
       "no default model found (looked for %s%s%s); give a model directory or set "
       "W2VEE_MODEL", uninstalled ? source : "", uninstalled ? " and " : "", installed);
+  return NULL;
+}
+
+char *
+w2vee_default_lm_path (const char *binary, GError **error)
+{
+  const char *env = g_getenv ("W2VEE_LM");
+  g_autofree char *source = g_build_filename (W2VEE_SOURCE_ROOT, "models", "lm",
+      "default.w2lm", NULL);
+  g_autofree char *installed = g_build_filename (W2VEE_DATADIR, "lm", "default.w2lm",
+      NULL);
+  gboolean uninstalled = in_build_tree (binary);
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  if (uninstalled && g_file_test (source, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&source);
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&installed);
+  g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NOT_FOUND,
+      "no default LM found (looked for %s%s%s); give an LM file or set W2VEE_LM",
+      uninstalled ? source : "", uninstalled ? " and " : "", installed);
   return NULL;
 }

@@ -6,8 +6,8 @@
  *
  * A manifest line is "path<TAB>transcript" (path relative to the current directory).
  * Every item is one utterance: it is decoded whole and runs through the encoder in one
- * forward pass, up to the deepest exit, and every exit's head is decoded by CTC greedy
- * (no segmentation; items longer than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
+ * forward pass, up to the deepest exit, and every exit's head is decoded by CTC greedy,
+ * or by beam search with --lm / --lexicon (no segmentation; items longer than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
  * session serves all items: it is created for the first item and replaced only when an
  * item is longer than it accepts, by one sized for that item rounded up to whole seconds.
  *
@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "decoding.h"
 #include "wer.h"
 #include "w2vee/w2vee.h"
 
@@ -55,10 +56,12 @@ typedef struct {
   char *out_dir;          /* -o */
   gint threads;           /* -t; -1 when not given */
   gboolean verbose;       /* -v */
+  W2veeToolDecodeOptions dec; /* --lm, --lexicon, --beam-size, ... */
 
   /* resolved */
   GPtrArray *splits;      /* (EvalSplit *) in -d order */
   W2veeModel *model;
+  W2veeDecoder *decoder;  /* beam search (--lm, --lexicon), or NULL for greedy */
   W2veeSession *session;  /* accepts session_max samples; NULL until the first item */
   gsize session_max;
   guint n_exits;
@@ -89,7 +92,9 @@ static void
 eval_clear (Eval *self)
 {
   g_clear_pointer (&self->session, w2vee_session_free);
+  g_clear_pointer (&self->decoder, w2vee_decoder_free);
   g_clear_pointer (&self->model, w2vee_model_unref);
+  w2vee_tool_decode_options_clear (&self->dec);
   g_clear_pointer (&self->splits, g_ptr_array_unref);
   g_free (self->layers);
   g_free (self->model_arg);
@@ -195,9 +200,13 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
   for (e = 1; e <= self->n_exits; e++) {
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, e, &n_frames);  /* (T, V) */
-    g_autoptr (W2veeTranscript) transcript = w2vee_ctc_greedy (self->model, logits,
-        n_frames);
-    char *hyp = w2vee_score_normalize (transcript->text);
+    g_autoptr (W2veeTranscript) transcript = w2vee_tool_decode (self->decoder, self->model,
+        logits, n_frames, &local_error);
+    char *hyp;
+
+    if (transcript == NULL)
+      goto failed;
+    hyp = w2vee_score_normalize (transcript->text);
 
     w2vee_error_counts_add (&counts[e - 1], item->reference, hyp);
     g_ptr_array_add (hyps, hyp);
@@ -342,6 +351,9 @@ prepare (Eval *self)
   self->layers = g_new (guint, self->n_exits);
   for (i = 0; i < self->n_exits; i++)
     self->layers[i] = w2vee_model_exit_layer (self->model, i + 1);
+  if (!w2vee_tool_decoder_new (COMMAND, self->model, &self->dec, self->verbose,
+          &self->decoder))
+    return W2VEE_EXIT_RUNTIME;
   return -1;
 }
 
@@ -373,6 +385,7 @@ w2vee_cmd_eval (int argc, char **argv)
   context = g_option_context_new ("- layerwise WER and CER of a model on manifests");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
+  w2vee_tool_decode_options_add (context, &self.dec);
   g_option_context_set_description (context,
       "MANIFEST lines are \"path<TAB>transcript\", the path relative to the current\n"
       "directory. Each item runs through the encoder in one forward pass (at most "
@@ -382,15 +395,19 @@ w2vee_cmd_eval (int argc, char **argv)
       "  split=NAME items=N audio_s=S infer_s=S rtf=X\n"
       "  exit layer gflop/s WER CER        (then one row per exit and a blank line)\n"
       "See docs/cli.md.\n"
+      W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"
       "  w2vee eval -d test=test.tsv -o results\n"
+      "  w2vee eval --lm default -d test=test.tsv -o results-lm\n"
       "  w2vee eval -m MODEL_DIR -d clean=clean.tsv -d other=other.tsv -o results\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, manifest, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, FALSE);
   if (status < 0)
     status = check_options (&self);
+  if (status < 0)
+    status = w2vee_tool_decode_options_check (COMMAND, &self.dec);
   if (status < 0)
     status = prepare (&self);
   if (status >= 0)

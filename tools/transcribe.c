@@ -4,7 +4,7 @@
  *
  * A file streams through the decoder into the silence segmenter (default parameters);
  * each segment runs through the encoder once, up to the deepest exit reported, and is
- * decoded by CTC greedy at every exit reported. Memory is bounded by the longest
+ * decoded at every exit reported: by CTC greedy, or by beam search with --lm / --lexicon. Memory is bounded by the longest
  * segment (10 s) whatever the file's length. --dump-logits instead runs the whole file
  * in one pass, so that its logits are those of the reference implementation.
  */
@@ -14,6 +14,7 @@
 
 #include "audio.h"
 #include "common.h"
+#include "decoding.h"
 #include "output.h"
 #include "w2vee/w2vee.h"
 
@@ -30,12 +31,14 @@ typedef struct {
   gint threads;             /* -t; -1 when not given */
   gboolean verbose;         /* -v */
   char **files;             /* FILE... */
+  W2veeToolDecodeOptions dec; /* --lm, --lexicon, --beam-size, ... */
 
   /* resolved */
   W2veeOutputFormat format;
   gboolean all_exits;       /* -e all */
   guint exit;               /* -e N, or 0 for the deepest (before the model is loaded) */
   W2veeModel *model;
+  W2veeDecoder *decoder;    /* beam search (--lm, --lexicon), or NULL for greedy */
   W2veeSession *session;    /* sized for session_max samples; NULL until needed */
   gsize session_max;
   guint n_report;           /* exits reported: all of them, or one */
@@ -48,7 +51,9 @@ static void
 transcribe_clear (Transcribe *self)
 {
   g_clear_pointer (&self->session, w2vee_session_free);
+  g_clear_pointer (&self->decoder, w2vee_decoder_free);
   g_clear_pointer (&self->model, w2vee_model_unref);
+  w2vee_tool_decode_options_clear (&self->dec);
   g_free (self->report_exits);
   g_free (self->report_layers);
   g_free (self->model_arg);
@@ -79,8 +84,12 @@ run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gs
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, self->report_exits[i],
         &n_frames);  /* (T, V) */
-    w2vee_file_result_add (result, i, start, n,
-        w2vee_ctc_greedy (self->model, logits, n_frames));
+    W2veeTranscript *tr = w2vee_tool_decode (self->decoder, self->model, logits, n_frames,
+        error);
+
+    if (tr == NULL)
+      return FALSE;
+    w2vee_file_result_add (result, i, start, n, tr);
   }
   self->infer_ms += w2vee_tool_now_ms () - t0;
   return TRUE;
@@ -304,6 +313,9 @@ load_model (Transcribe *self)
         : (self->exit > 0 ? self->exit : n_exits);
     self->report_layers[i] = w2vee_model_exit_layer (self->model, self->report_exits[i]);
   }
+  if (!w2vee_tool_decoder_new (COMMAND, self->model, &self->dec, self->verbose,
+          &self->decoder))
+    return W2VEE_EXIT_RUNTIME;
   return -1;
 }
 
@@ -337,20 +349,25 @@ w2vee_cmd_transcribe (int argc, char **argv)
   context = g_option_context_new ("- transcribe speech in audio files");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
+  w2vee_tool_decode_options_add (context, &self.dec);
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"
       "line; srt and vtt have one cue per speech segment. See docs/cli.md.\n"
+      W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"
       "  w2vee transcribe talk.wav\n"
       "  w2vee transcribe -e all -m MODEL_DIR talk.wav\n"
       "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
+      "  w2vee transcribe --lm default talk.wav\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
   if (status < 0)
     status = check_options (&self);
+  if (status < 0)
+    status = w2vee_tool_decode_options_check (COMMAND, &self.dec);
   if (status < 0)
     status = load_model (&self);
   if (status >= 0)
