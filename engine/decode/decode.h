@@ -65,6 +65,9 @@ struct _W2veeLexicon {
   GArray *edges;           /* (W2veeTrieEdge), each node's edges sorted by token */
 };
 
+/* The lexicon in @text (@len bytes, modified), named @path in messages. */
+W2veeLexicon *w2vee_lexicon_parse (const char *path, char *text, gsize len,
+    const char *tokens_path, const W2veeModel *model, GError **error);
 /* Child of @node by @token, or -1. */
 gint32 w2vee_lexicon_child (const W2veeLexicon *lex, guint32 node, guint32 token);
 

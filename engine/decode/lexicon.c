@@ -262,13 +262,8 @@ w2vee_lexicon_load (const char *path, const char *tokens_path, const W2veeModel 
     GError **error)
 {
   g_autofree char *text = NULL;
-  g_autofree guint32 *spelling = NULL;
   g_autoptr (GError) local = NULL;
-  TokenMap tm;
-  Builder b;
-  gsize len, pos = 0;
-  guint line = 0, n_entries = 0;
-  gboolean ok = FALSE;
+  gsize len;
 
   g_return_val_if_fail (path != NULL && model != NULL, NULL);
   if (!g_file_get_contents (path, &text, &len, &local)) {
@@ -278,6 +273,20 @@ w2vee_lexicon_load (const char *path, const char *tokens_path, const W2veeModel 
         local->message);
     return NULL;
   }
+  return w2vee_lexicon_parse (path, text, len, tokens_path, model, error);
+}
+
+W2veeLexicon *
+w2vee_lexicon_parse (const char *path, char *text, gsize len, const char *tokens_path,
+    const W2veeModel *model, GError **error)
+{
+  g_autofree guint32 *spelling = NULL;
+  TokenMap tm;
+  Builder b;
+  gsize pos = 0;
+  guint line = 0, n_entries = 0;
+  gboolean ok = FALSE;
+
   token_map_init (&tm, model);
   builder_init (&b);
   if (tokens_path != NULL && !read_tokens_file (&tm, tokens_path, error))

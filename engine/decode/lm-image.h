@@ -34,6 +34,10 @@ float w2vee_lm_rec_float (const guint32 *p);
 const guint32 *w2vee_lm_find (const W2veeLm *lm, guint n, const guint32 *key);
 gboolean w2vee_lm_attach (W2veeLm *lm, const guint8 *data, gsize size, gboolean check,
     GError **error);
+/* An LM from @size bytes of ARPA text or of a binary image (copied), named @name in
+ * messages (for tests and fuzzing). */
+W2veeLm *w2vee_lm_new_from_data (const char *name, const guint8 *data, gsize size,
+    GError **error);
 /* arpa.c: parses @size bytes of ARPA text into lm->owned and attaches it. */
 gboolean w2vee_lm_parse_arpa (W2veeLm *lm, const char *text, gsize size, GError **error);
 

@@ -205,6 +205,33 @@ w2vee_lm_attach (W2veeLm *lm, const guint8 *data, gsize size, gboolean check,
   return TRUE;
 }
 
+/* A new LM named @name (for messages) with no image yet. */
+static W2veeLm *
+lm_new (const char *name)
+{
+  W2veeLm *lm = g_new0 (W2veeLm, 1);
+
+  lm->ref_count = 1;
+  lm->path = g_strdup (name);
+  return lm;
+}
+
+W2veeLm *
+w2vee_lm_new_from_data (const char *name, const guint8 *data, gsize size, GError **error)
+{
+  g_autoptr (W2veeLm) lm = lm_new (name);
+
+  if (size >= 8 && memcmp (data, W2VEE_LM_MAGIC, 8) == 0) {
+    lm->owned = g_memdup2 (data, size);  /* g_malloc: aligned for the u32 sections */
+    lm->owned_size = size;
+    if (!w2vee_lm_attach (lm, lm->owned, size, TRUE, error))
+      return NULL;
+  } else if (!w2vee_lm_parse_arpa (lm, (const char *) data, size, error)) {
+    return NULL;
+  }
+  return g_steal_pointer (&lm);
+}
+
 W2veeLm *
 w2vee_lm_load (const char *path, GError **error)
 {
@@ -223,21 +250,16 @@ w2vee_lm_load (const char *path, GError **error)
         local_error->message);
     return NULL;
   }
-  lm = g_new0 (W2veeLm, 1);
-  lm->ref_count = 1;
-  lm->path = g_strdup (path);
   data = (const guint8 *) g_mapped_file_get_contents (mapped);
   size = g_mapped_file_get_length (mapped);
+  if (size < 8 || memcmp (data, W2VEE_LM_MAGIC, 8) != 0)
+    return w2vee_lm_new_from_data (path, data, size, error);  /* ARPA text */
 
-  if (size >= 8 && memcmp (data, W2VEE_LM_MAGIC, 8) == 0) {
-    /* mmap gives page alignment, so the u32 and float sections are aligned */
-    if (!w2vee_lm_attach (lm, data, size, TRUE, error))
-      return NULL;
-    lm->mapped = g_steal_pointer (&mapped);
-    return g_steal_pointer (&lm);
-  }
-  if (!w2vee_lm_parse_arpa (lm, (const char *) data, size, error))
+  /* binary: used in place (mmap gives page alignment for the u32 and float sections) */
+  lm = lm_new (path);
+  if (!w2vee_lm_attach (lm, data, size, TRUE, error))
     return NULL;
+  lm->mapped = g_steal_pointer (&mapped);
   return g_steal_pointer (&lm);
 }
 
