@@ -47,6 +47,9 @@ typedef struct {
 typedef struct {
   double audio_s;  /* decoded audio, seconds */
   double infer_s;  /* forward passes and CTC decoding, seconds */
+  double forward_s;  /* forward passes alone, seconds */
+  double *decode_s;  /* (n_exits) CTC decoding of each exit, seconds */
+  const char *decoder; /* W2veeTranscript.decoder of the last item */
 } EvalTotals;
 
 typedef struct {
@@ -197,7 +200,9 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
   t0 = w2vee_tool_now_ms ();
   if (!w2vee_session_run (self->session, samples, n, self->n_exits, &local_error))
     goto failed;
+  totals->forward_s += (w2vee_tool_now_ms () - t0) / 1000.0;
   for (e = 1; e <= self->n_exits; e++) {
+    double t_dec = w2vee_tool_now_ms ();
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, e, &n_frames);  /* (T, V) */
     g_autoptr (W2veeTranscript) transcript = w2vee_tool_decode (self->decoder, self->model,
@@ -206,6 +211,8 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
 
     if (transcript == NULL)
       goto failed;
+    totals->decode_s[e - 1] += (w2vee_tool_now_ms () - t_dec) / 1000.0;
+    totals->decoder = transcript->decoder;
     hyp = w2vee_score_normalize (transcript->text);
 
     w2vee_error_counts_add (&counts[e - 1], item->reference, hyp);
@@ -239,7 +246,8 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
   g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, self->n_exits);
   g_autofree double *wer = g_new (double, self->n_exits);  /* (n_exits) */
   g_autoptr (GString) report = g_string_new (NULL);
-  EvalTotals totals = { 0 };
+  g_autofree double *decode_s = g_new0 (double, self->n_exits);
+  EvalTotals totals = { .decode_s = decode_s };
   guint i, e;
 
   for (i = 0; i < split->items->len; i++) {
@@ -263,6 +271,14 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
         w2vee_error_counts_cer (&counts[e]));
   printf ("\n");
   fflush (stdout);
+  if (self->verbose) {
+    for (e = 0; e < self->n_exits; e++)
+      fprintf (stderr, "w2vee " COMMAND ": split=%s exit=%u decoder=%s decode_s=%.2f "
+          "decode_rtf=%.5f forward_all_exits_rtf=%.5f\n", split->name, e + 1,
+          totals.decoder ? totals.decoder : "none", decode_s[e],
+          totals.audio_s > 0 ? decode_s[e] / totals.audio_s : 0.0,
+          totals.audio_s > 0 ? totals.forward_s / totals.audio_s : 0.0);
+  }
   return TRUE;
 }
 
