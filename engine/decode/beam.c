@@ -356,14 +356,44 @@ cmp_token (gconstpointer a, gconstpointer b, gpointer data)
       - (*(const guint32 *) a < *(const guint32 *) b);
 }
 
-static int
-cmp_cand (gconstpointer a, gconstpointer b, gpointer data)
+/* TRUE when candidate @a ranks before @b (higher rank; ties: lower index). */
+static inline gboolean
+before (const Cand *cands, guint32 a, guint32 b)
 {
-  const Cand *cands = data;
-  double x = cands[*(const guint32 *) a].rank, y = cands[*(const guint32 *) b].rank;
+  return cands[a].rank > cands[b].rank || (cands[a].rank == cands[b].rank && a < b);
+}
 
-  return x > y ? -1 : x < y ? 1 : (*(const guint32 *) a > *(const guint32 *) b)
-      - (*(const guint32 *) a < *(const guint32 *) b);
+/* Reorders @idx (n) so that its first @k entries are the k best candidates (in no
+ * particular order): quickselect, O(n) on average. */
+static void
+select_best (const Cand *cands, guint32 *idx, gsize n, gsize k)
+{
+  gsize lo = 0, hi = n;  /* the k-th best lies in idx[lo, hi) */
+
+  while (hi - lo > 1) {
+    guint32 pivot = idx[lo + (hi - lo) / 2], tmp;
+    gsize i = lo, j = lo, m = hi;
+
+    /* three-way partition: [lo, i) before pivot, [i, j) pivot, [m, hi) after */
+    while (j < m) {
+      if (before (cands, idx[j], pivot)) {
+        tmp = idx[i]; idx[i] = idx[j]; idx[j] = tmp;
+        i++;
+        j++;
+      } else if (idx[j] == pivot) {
+        j++;
+      } else {
+        m--;
+        tmp = idx[j]; idx[j] = idx[m]; idx[m] = tmp;
+      }
+    }
+    if (k <= i)
+      hi = i;
+    else if (k <= j)
+      return;
+    else
+      lo = j;
+  }
 }
 
 /* Makes room for @n hypotheses in d->beam and d->next. */
@@ -443,7 +473,7 @@ step (W2veeDecoder *d, gsize t)
       d->order[n_keep++] = i;
   }
   if (n_keep > d->p.beam_size) {
-    g_qsort_with_data (d->order, (gint) n_keep, sizeof (guint32), cmp_cand, d->cands);
+    select_best (d->cands, d->order, n_keep, d->p.beam_size);
     n_keep = d->p.beam_size;
   }
   ensure_beam (d, n_keep);
