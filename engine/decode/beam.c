@@ -71,6 +71,8 @@ struct _W2veeDecoder {
   guint32 *order; gsize order_cap;    /* candidate indices, for sorting */
   guint32 *top;                       /* (n_labels) tokens of the frame, likeliest first */
   guint32 *seq; gsize seq_cap;        /* tokens of the best prefix */
+  guint32 *seq_nodes;                 /* (seq_cap) their nodes */
+  gsize *first, *last;                /* (seq_cap) each token's first and last frame */
   guint8 *back; gsize back_cap;       /* (T, 2U+1) Viterbi back-pointers */
   double *vit; gsize vit_cap;         /* (2, 2U+1) Viterbi scores */
 };
@@ -220,6 +222,9 @@ w2vee_decoder_free (W2veeDecoder *d)
   g_free (d->next);
   g_free (d->order);
   g_free (d->seq);
+  g_free (d->seq_nodes);
+  g_free (d->first);
+  g_free (d->last);
   g_free (d->back);
   g_free (d->vit);
   g_free (d);
@@ -592,31 +597,36 @@ static W2veeTranscript *
 make_transcript (W2veeDecoder *d, guint32 best, gsize T)
 {
   GArray *words = g_array_new (FALSE, FALSE, sizeof (W2veeWord));
-  g_autofree gsize *first = NULL, *last = NULL;
+  gsize *first, *last;
+  guint32 *nodes;
   GString *spelled = NULL;
   gsize U = 0, j, start = 0;
   guint32 n;
 
   for (n = best; d->arena[n].parent != NONE; n = d->arena[n].parent)
     U++;
-  GROW (d->seq, d->seq_cap, MAX (U, 1));
+  if (U + 1 > d->seq_cap) {
+    d->seq_cap = MAX (U + 1, d->seq_cap * 2);
+    d->seq = g_renew (guint32, d->seq, d->seq_cap);
+    d->seq_nodes = g_renew (guint32, d->seq_nodes, d->seq_cap);
+    d->first = g_renew (gsize, d->first, d->seq_cap);
+    d->last = g_renew (gsize, d->last, d->seq_cap);
+  }
+  first = d->first;
+  last = d->last;
+  nodes = d->seq_nodes;
   j = U;
-  for (n = best; d->arena[n].parent != NONE; n = d->arena[n].parent)
+  for (n = best; d->arena[n].parent != NONE; n = d->arena[n].parent) {
     d->seq[--j] = d->arena[n].token;
-  first = g_new (gsize, U + 1);
-  last = g_new (gsize, U + 1);
+    nodes[j] = n;
+  }
   for (j = 0; j < U; j++)
     first[j] = last[j] = G_MAXSIZE;
   if (T > 0)
     align (d, T, U, first, last);
 
-  /* walk the tokens again with their nodes, to know each closed word */
+  /* walk the tokens with their nodes, to know each closed word */
   {
-    g_autofree guint32 *nodes = g_new (guint32, U + 1);
-
-    j = U;
-    for (n = best; d->arena[n].parent != NONE; n = d->arena[n].parent)
-      nodes[--j] = n;
     for (j = 0; j <= U; j++) {
       gboolean ends = j == U || d->seq[j] == d->delim;
       gint32 word = -1;
