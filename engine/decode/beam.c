@@ -709,5 +709,20 @@ w2vee_decoder_decode (W2veeDecoder *d, const float *logits, gsize T, GError **er
       best = d->beam[h].node;
     }
   }
+  if (best_score == -INFINITY && d->n_beam > 0) {
+    /* Every hypothesis left ends inside a word that is not in the lexicon (the pruning
+     * dropped the others; never with an unbounded beam, which keeps the empty prefix):
+     * the best one without its open word, i.e. its prefix before the word started. */
+    for (h = 0; h < d->n_beam; h++) {
+      double s = lse (d->beam[h].lp_b, d->beam[h].lp_nb) + d->arena[d->beam[h].node].bonus;
+
+      if (s > best_score) {
+        best_score = s;
+        best = d->beam[h].node;
+      }
+    }
+    while (d->arena[best].word_len > 0)
+      best = d->arena[best].parent;
+  }
   return make_transcript (d, best, T);
 }

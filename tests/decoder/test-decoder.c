@@ -355,7 +355,7 @@ test_exhaustive (gconstpointer data)
     float logits[MAX_T * V];
     double lp[MAX_T * V];
     guint labels[MAX_T];
-    gsize T = c < 5 ? c : g_rand_int_range (rng, 2, MAX_T + 1);
+    gsize T = c < 5 ? c : (gsize) g_rand_int_range (rng, 2, MAX_T + 1);
     Search s = { &r, mode->lm, mode->lexicon || mode->lm, 0, 0, 0, lp, T, -INFINITY, "" };
 
     random_lm (rng, &r);
@@ -488,6 +488,42 @@ test_bad_params (void)
   w2vee_model_unref (model);
 }
 
+/* A beam of one keeps "AB|C" (C starts CA); at the end C is no word: the transcript is
+ * the words before it, not nothing. */
+static void
+test_open_word_at_end (void)
+{
+  W2veeModel *model = fake_model ();
+  W2veeDecoderParams p = w2vee_decoder_default_params ();
+  g_autofree char *dir = g_dir_make_tmp ("w2vee-decoder-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "lexicon.txt", NULL);
+  g_autoptr (W2veeLexicon) lex = NULL;
+  g_autoptr (W2veeDecoder) dec = NULL;
+  g_autoptr (W2veeTranscript) tr = NULL;
+  g_autoptr (GError) error = NULL;
+  static const guint frames[] = { 2, 0, 3, 1, 4, 0 };  /* A _ B | C _ */
+  float logits[G_N_ELEMENTS (frames) * V];
+  guint t, v;
+
+  for (t = 0; t < G_N_ELEMENTS (frames); t++)
+    for (v = 0; v < V; v++)
+      logits[t * V + v] = v == frames[t] ? 8.0f : 0.0f;
+  g_assert_true (g_file_set_contents (path, "AB\tA B |\nCA\tC A |\n", -1, NULL));
+  lex = w2vee_lexicon_load (path, NULL, model, &error);
+  g_assert_no_error (error);
+  p.beam_size = 1;
+  dec = w2vee_decoder_new (model, NULL, lex, &p, &error);
+  g_assert_no_error (error);
+  tr = w2vee_decoder_decode (dec, logits, G_N_ELEMENTS (frames), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tr->text, ==, "AB");
+  g_assert_cmpuint (tr->words[0].first_frame, ==, 0);
+  g_assert_cmpuint (tr->words[0].last_frame, ==, 2);
+  g_remove (path);
+  g_rmdir (dir);
+  w2vee_model_unref (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -500,5 +536,6 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/decoder/greedy-agrees", test_greedy_agrees);
   g_test_add_func ("/decoder/bad-params", test_bad_params);
+  g_test_add_func ("/decoder/open-word-at-end", test_open_word_at_end);
   return g_test_run ();
 }
