@@ -177,7 +177,7 @@ w2vee_decoder_new (const W2veeModel *model, W2veeLm *lm, W2veeLexicon *lexicon,
         if (n->word >= 0) {
           guint32 ctx[W2VEE_LM_MAX_ORDER];
           guint n_out;
-          float uni = w2vee_lm_score (d->lm, NULL, 0, d->word_lm[n->word], ctx, &n_out);
+          float uni = w2vee_lm_score (d->lm, ctx, 0, d->word_lm[n->word], ctx, &n_out);
 
           d->lookahead[i] = MAX (d->lookahead[i], (float) (d->lm_scale * uni));
         }
