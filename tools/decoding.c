@@ -21,7 +21,7 @@ w2vee_tool_decode_options_add (GOptionContext *context, W2veeToolDecodeOptions *
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &o->tokens,
       "Tokens file of the lexicon (line k: spellings of the model's token k)", "PATH" },
     { "beam-size", 0, 0, G_OPTION_ARG_INT, &o->beam_size,
-      "Hypotheses kept per frame (default 50)", "N" },
+      "Hypotheses kept per frame (default 100)", "N" },
     { "beam-size-token", 0, 0, G_OPTION_ARG_INT, &o->beam_size_token,
       "Tokens tried per frame, the likeliest first (default 0: all)", "N" },
     { "beam-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &o->beam_threshold,

@@ -81,7 +81,7 @@ W2veeDecoderParams
 w2vee_decoder_default_params (void)
 {
   W2veeDecoderParams p = {
-    .beam_size = 50,
+    .beam_size = 100,
     .beam_size_token = 0,
     .beam_threshold = 25.0,
     .lm_weight = 1.0,

@@ -152,7 +152,7 @@ typedef struct _W2veeDecoder W2veeDecoder;
  * </s>) + word_score · (number of words) + unk_score · (words not in the lexicon).
  */
 typedef struct {
-  guint beam_size;        /* hypotheses kept per frame; default 50 */
+  guint beam_size;        /* hypotheses kept per frame; default 100 */
   guint beam_size_token;  /* tokens tried per frame and hypothesis, the likeliest first;
                            * 0 = all; default 0 */
   double beam_threshold;  /* hypotheses scoring more than this below the best are
