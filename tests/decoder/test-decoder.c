@@ -13,6 +13,7 @@
  * Shapes legend: T = frames, V = vocabulary size.
  */
 #include "decode/decode.h"
+#include "../common/fake-model.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,26 +33,7 @@ static const char *vocab[V] = { "<pad>", "|", "A", "B", "C", "<s>" };
 static W2veeModel *
 fake_model (void)
 {
-  W2veeModel *m = g_new0 (W2veeModel, 1);
-  guint i;
-
-  m->ref_count = 1;
-  m->path = g_strdup ("fake");
-  m->cfg.vocab_size = V;
-  m->cfg.pad_token_id = BLANK;
-  m->cfg.n_conv = 1;
-  m->cfg.conv_dim[0] = 1;
-  m->cfg.conv_kernel[0] = 400;
-  m->cfg.conv_stride[0] = 320;
-  m->conv[0].kernel = 400;
-  m->conv[0].stride = 320;
-  m->tokens = g_new0 (char *, V + 1);
-  m->is_special = g_new0 (gboolean, V);
-  for (i = 0; i < V; i++)
-    m->tokens[i] = g_strdup (vocab[i]);
-  m->is_special[SPECIAL] = TRUE;
-  m->word_delimiter_id = DELIM;
-  return m;
+  return w2vee_test_fake_model (vocab, V);  /* "<s>" special, like the blank */
 }
 
 /* ------------------------------------------------------------------------- */

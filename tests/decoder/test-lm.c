@@ -7,6 +7,7 @@
  * binary headers and records.
  */
 #include "decode/lm-image.h"
+#include "../common/fake-model.h"
 
 #include <math.h>
 #include <string.h>
@@ -294,19 +295,7 @@ static const char seed_tokens[] =
 static W2veeModel *
 fake_model (void)
 {
-  W2veeModel *m = g_new0 (W2veeModel, 1);
-  guint i;
-
-  m->ref_count = 1;
-  m->cfg.vocab_size = V;
-  m->tokens = g_new0 (char *, V + 1);
-  m->is_special = g_new0 (gboolean, V);
-  for (i = 0; i < V; i++) {
-    m->tokens[i] = g_strdup (vocab[i]);
-    m->is_special[i] = i >= 1 && i <= 3;
-  }
-  m->word_delimiter_id = 4;
-  return m;
+  return w2vee_test_fake_model (vocab, V);
 }
 
 static W2veeLexicon *
