@@ -506,6 +506,87 @@ test_open_word_at_end (void)
   w2vee_model_unref (model);
 }
 
+/* One LM and one lexicon shared by decoders in several threads (the W2veeLm and
+ * W2veeLexicon rule): each thread's transcripts equal those of one decoder alone. */
+#define N_THREADS 4
+#define N_INPUTS 40
+#define T_LONG 30
+
+typedef struct {
+  W2veeModel *model;
+  W2veeLm *lm;
+  W2veeLexicon *lex;
+  const float *logits;      /* (N_INPUTS, T_LONG, V) */
+  char *texts[N_INPUTS];
+} ThreadJob;
+
+static gpointer
+decode_all (gpointer data)
+{
+  ThreadJob *job = data;
+  g_autoptr (W2veeDecoder) dec = w2vee_decoder_new (job->model, job->lm, job->lex, NULL,
+      NULL);
+  guint i;
+
+  for (i = 0; i < N_INPUTS; i++) {
+    g_autoptr (W2veeTranscript) tr = w2vee_decoder_decode (dec,
+        job->logits + (gsize) i * T_LONG * V, T_LONG, NULL);
+    job->texts[i] = g_strdup (tr->text);
+  }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (7);
+  W2veeModel *model = fake_model ();
+  g_autofree char *dir = g_dir_make_tmp ("w2vee-decoder-XXXXXX", NULL);
+  g_autofree char *arpa_path = g_build_filename (dir, "lm.arpa", NULL);
+  g_autofree char *arpa = NULL;
+  g_autofree float *logits = g_new (float, (gsize) N_INPUTS * T_LONG * V);
+  g_autofree double *lp = g_new (double, (gsize) N_INPUTS * T_LONG * V);
+  g_autoptr (W2veeLm) lm = NULL;
+  g_autoptr (GError) error = NULL;
+  ThreadJob alone = { 0 }, jobs[N_THREADS];
+  GThread *threads[N_THREADS];
+  RefLm r;
+  guint i, k, t;
+
+  random_lm (rng, &r);
+  arpa = arpa_text (&r);
+  g_assert_true (g_file_set_contents (arpa_path, arpa, -1, NULL));
+  lm = w2vee_lm_load (arpa_path, &error);
+  g_assert_no_error (error);
+  for (i = 0; i < N_INPUTS; i++)
+    for (t = 0; t < T_LONG; t += MAX_T)
+      random_input (rng, MIN (MAX_T, T_LONG - t), logits + ((gsize) i * T_LONG + t) * V,
+          lp + ((gsize) i * T_LONG + t) * V, 4.0);
+  alone.model = model;
+  alone.lm = lm;
+  alone.logits = logits;
+  decode_all (&alone);
+  for (i = 0, k = 0; i < N_INPUTS; i++)
+    k += strchr (alone.texts[i], ' ') != NULL;
+  g_assert_cmpuint (k, >=, N_INPUTS / 2);  /* several words: the LM has work to do */
+  for (k = 0; k < N_THREADS; k++) {
+    jobs[k] = alone;
+    threads[k] = g_thread_new ("decode", decode_all, &jobs[k]);
+  }
+  for (k = 0; k < N_THREADS; k++) {
+    g_thread_join (threads[k]);
+    for (i = 0; i < N_INPUTS; i++) {
+      g_assert_cmpstr (jobs[k].texts[i], ==, alone.texts[i]);
+      g_free (jobs[k].texts[i]);
+    }
+  }
+  for (i = 0; i < N_INPUTS; i++)
+    g_free (alone.texts[i]);
+  g_remove (arpa_path);
+  g_rmdir (dir);
+  w2vee_model_unref (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -519,5 +600,6 @@ main (int argc, char **argv)
   g_test_add_func ("/decoder/greedy-agrees", test_greedy_agrees);
   g_test_add_func ("/decoder/bad-params", test_bad_params);
   g_test_add_func ("/decoder/open-word-at-end", test_open_word_at_end);
+  g_test_add_func ("/decoder/threads", test_threads);
   return g_test_run ();
 }
