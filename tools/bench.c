@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "common.h"
 #include "w2vee/w2vee.h"
@@ -85,25 +84,6 @@ compare_doubles (const void *a, const void *b)
   double x = *(const double *) a, y = *(const double *) b;
 
   return (x > y) - (x < y);
-}
-
-/* Peak resident set size of this process in MiB: VmHWM of /proc/self/status, the
- * high-water mark of this program's own memory. (getrusage's ru_maxrss is only the
- * fallback: Linux carries it over from the parent across fork and exec, so a child of
- * a large process, such as bench/run.py, would report its parent's peak.) */
-static double
-peak_rss_mb (void)
-{
-  g_autofree char *status = NULL;
-  struct rusage usage;
-  const char *hwm;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (hwm = strstr (status, "\nVmHWM:")) != NULL)
-    return g_ascii_strtod (hwm + strlen ("\nVmHWM:"), NULL) / 1024.0; /* kB */
-  if (getrusage (RUSAGE_SELF, &usage) != 0)
-    return 0.0;
-  return usage.ru_maxrss / 1024.0; /* Linux: KiB */
 }
 
 /* --profile: names of the engine's W2veeStage values in the "stage" lines. */
@@ -314,7 +294,7 @@ w2vee_cmd_bench (int argc, char **argv)
       goto out;
     }
   }
-  printf ("peak_rss_mb=%.1f\n", peak_rss_mb ());
+  printf ("peak_rss_mb=%.1f\n", w2vee_tool_peak_rss_mb ());
   if (!w2vee_tool_flush_stdout (COMMAND))
     status = W2VEE_EXIT_RUNTIME;
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -249,4 +250,19 @@ double
 w2vee_tool_now_ms (void)
 {
   return g_get_monotonic_time () / 1000.0;
+}
+
+double
+w2vee_tool_peak_rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  struct rusage usage;
+  const char *hwm;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      && (hwm = strstr (status, "\nVmHWM:")) != NULL)
+    return g_ascii_strtod (hwm + strlen ("\nVmHWM:"), NULL) / 1024.0; /* kB */
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return 0.0;
+  return usage.ru_maxrss / 1024.0; /* Linux: KiB */
 }

@@ -29,6 +29,7 @@ int w2vee_cmd_transcribe (int argc, char **argv);
 int w2vee_cmd_bench (int argc, char **argv);
 int w2vee_cmd_eval (int argc, char **argv);
 int w2vee_cmd_fetch (int argc, char **argv);
+int w2vee_cmd_lm (int argc, char **argv);
 
 /**
  * w2vee_tool_find_model:
@@ -140,6 +141,12 @@ int w2vee_tool_usage_error (const char *command, const char *format, ...) G_GNUC
     "Model: a directory in the Hugging Face layout, or hf://ORG/NAME[@REVISION] or " \
     "https://BASE/ (fetched into the cache, docs/models.md); default: $W2VEE_MODEL, " \
     "else the default model", "DIR|URI" }
+
+/* Peak resident set size of this process in MiB: VmHWM of /proc/self/status, the
+ * high-water mark of this program's own memory. (getrusage's ru_maxrss is only the
+ * fallback: Linux carries it over from the parent across fork and exec, so a child of
+ * a large process, such as bench/run.py, would report its parent's peak.) */
+double w2vee_tool_peak_rss_mb (void);
 
 /* Monotonic time in milliseconds. */
 double w2vee_tool_now_ms (void);

@@ -8,8 +8,8 @@
  *
  * A manifest line is "path<TAB>transcript" (path relative to the current directory).
  * Every item is one utterance: it is decoded whole and runs through the encoder in one
- * forward pass, up to the deepest exit, and every exit's head is decoded by CTC greedy
- * (no segmentation; items longer than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
+ * forward pass, up to the deepest exit, and every exit's head is decoded by CTC greedy,
+ * or by beam search with --lm / --lexicon (no segmentation; items longer than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
  * session serves all items: it is created for the first item and replaced only when an
  * item is longer than it accepts, by one sized for that item rounded up to whole seconds.
  *
@@ -29,6 +29,7 @@
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "decoding.h"
 #include "policy.h"
 #include "wer.h"
 #include "w2vee/w2vee.h"
@@ -56,6 +57,9 @@ typedef struct {
 typedef struct {
   double audio_s;  /* decoded audio, seconds */
   double infer_s;  /* forward passes and CTC decoding, seconds */
+  double forward_s;  /* forward passes alone, seconds */
+  double *decode_s;  /* (n_exits) CTC decoding of each exit, seconds */
+  const char *decoder; /* W2veeTranscript.decoder of the last item */
   /* the policy run of each item (--exit-policy) */
   W2veeErrorCounts policy_counts;
   double policy_gflop;  /* GFLOP its exits cost */
@@ -76,10 +80,12 @@ typedef struct {
   W2veeToolPolicy policy; /* --exit-policy, --exit-threshold, --exit-score */
   gboolean entropy;       /* --entropy */
   gboolean sweep;         /* --exit-sweep */
+  W2veeToolDecodeOptions dec; /* --lm, --lexicon, --beam-size, ... */
 
   /* resolved */
   GPtrArray *splits;      /* (EvalSplit *) in -d order */
   W2veeModel *model;
+  W2veeDecoder *decoder;  /* beam search (--lm, --lexicon), or NULL for greedy */
   W2veeSession *session;  /* accepts session_max samples; NULL until the first item */
   gsize session_max;
   guint n_exits;
@@ -110,7 +116,9 @@ static void
 eval_clear (Eval *self)
 {
   g_clear_pointer (&self->session, w2vee_session_free);
+  g_clear_pointer (&self->decoder, w2vee_decoder_free);
   g_clear_pointer (&self->model, w2vee_model_unref);
+  w2vee_tool_decode_options_clear (&self->dec);
   g_clear_pointer (&self->splits, g_ptr_array_unref);
   g_free (self->layers);
   g_free (self->model_arg);
@@ -231,7 +239,9 @@ eval_item_policy (Eval *self, const EvalItem *item, const float *samples, gsize 
           &exit, error))
     return FALSE;
   logits = w2vee_session_logits (self->session, exit, &n_frames);
-  transcript = w2vee_ctc_greedy (self->model, logits, n_frames);
+  transcript = w2vee_tool_decode (self->decoder, self->model, logits, n_frames, error);
+  if (transcript == NULL)
+    return FALSE;
   hyp = w2vee_score_normalize (transcript->text);
   w2vee_error_counts_add (&totals->policy_counts, item->reference, hyp);
   totals->policy_gflop += w2vee_model_gflop (self->model, exit, n);
@@ -297,14 +307,22 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
   t0 = w2vee_tool_now_ms ();
   if (!w2vee_session_run (self->session, samples, n, self->n_exits, &local_error))
     goto failed;
+  totals->forward_s += (w2vee_tool_now_ms () - t0) / 1000.0;
   for (e = 1; e <= self->n_exits; e++) {
+    double t_dec = w2vee_tool_now_ms ();
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, e, &n_frames);  /* (T, V) */
-    g_autoptr (W2veeTranscript) transcript = w2vee_ctc_greedy (self->model, logits,
-        n_frames);
-    char *hyp = w2vee_score_normalize (transcript->text);
+    g_autoptr (W2veeTranscript) transcript = w2vee_tool_decode (self->decoder, self->model,
+        logits, n_frames, &local_error);
     W2veeErrorCounts one = { 0 };
     double gflop = w2vee_model_gflop (self->model, e, n);
+    char *hyp;
+
+    if (transcript == NULL)
+      goto failed;
+    totals->decode_s[e - 1] += (w2vee_tool_now_ms () - t_dec) / 1000.0;
+    totals->decoder = transcript->decoder;
+    hyp = w2vee_score_normalize (transcript->text);
 
     w2vee_error_counts_add (&one, item->reference, hyp);
     w2vee_error_counts_merge (&counts[e - 1], &one);
@@ -354,8 +372,9 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
   g_autoptr (GArray) item_counts = g_array_new (FALSE, FALSE, sizeof (W2veeErrorCounts));
   g_autoptr (GArray) item_scores = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) item_gflop = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree double *decode_s = g_new0 (double, self->n_exits);
   EvalTotals totals = { .item_counts = item_counts, .item_scores = item_scores,
-    .item_gflop = item_gflop };
+    .item_gflop = item_gflop, .decode_s = decode_s };
   guint i, e;
 
   if (scores != NULL)
@@ -399,6 +418,14 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
     print_sweep (self, split, &totals);
   printf ("\n");
   fflush (stdout);
+  if (self->verbose) {
+    for (e = 0; e < self->n_exits; e++)
+      fprintf (stderr, "w2vee " COMMAND ": split=%s exit=%u decoder=%s decode_s=%.2f "
+          "decode_rtf=%.5f forward_all_exits_rtf=%.5f\n", split->name, e + 1,
+          totals.decoder ? totals.decoder : "none", decode_s[e],
+          totals.audio_s > 0 ? decode_s[e] / totals.audio_s : 0.0,
+          totals.audio_s > 0 ? totals.forward_s / totals.audio_s : 0.0);
+  }
   return TRUE;
 }
 
@@ -493,6 +520,9 @@ prepare (Eval *self)
   self->layers = g_new (guint, self->n_exits);
   for (i = 0; i < self->n_exits; i++)
     self->layers[i] = w2vee_model_exit_layer (self->model, i + 1);
+  if (!w2vee_tool_decoder_new (COMMAND, self->model, &self->dec, self->verbose,
+          &self->decoder))
+    return W2VEE_EXIT_RUNTIME;
   return w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model);
 }
 
@@ -531,6 +561,7 @@ w2vee_cmd_eval (int argc, char **argv)
   context = g_option_context_new ("- layerwise WER and CER of a model on manifests");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
+  w2vee_tool_decode_options_add (context, &self.dec);
   g_option_context_set_description (context,
       "MANIFEST lines are \"path<TAB>transcript\", the path relative to the current\n"
       "directory. Each item runs through the encoder in one forward pass (at most "
@@ -543,15 +574,19 @@ w2vee_cmd_eval (int argc, char **argv)
       "  sweep policy=confidence rule=R threshold=T WER=x ...      (--exit-sweep)\n"
       "and a blank line.\n"
       "See docs/cli.md.\n"
+      W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"
       "  w2vee eval -d test=test.tsv -o results\n"
+      "  w2vee eval --lm default -d test=test.tsv -o results-lm\n"
       "  w2vee eval -m MODEL_DIR -d clean=clean.tsv -d other=other.tsv -o results\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, manifest, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, FALSE);
   if (status < 0)
     status = check_options (&self);
+  if (status < 0)
+    status = w2vee_tool_decode_options_check (COMMAND, &self.dec);
   if (status < 0)
     status = prepare (&self);
   if (status >= 0)

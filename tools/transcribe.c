@@ -5,9 +5,10 @@
  * A file streams through the decoder into the silence segmenter (the engine's default
  * parameters, or those of --silence-threshold, --min-silence, --chunk-duration and
  * --noise-margin); each segment runs through the encoder once, up to the deepest exit
- * reported, and is decoded by CTC greedy at every exit reported. Memory is bounded by
- * the longest segment (--chunk-duration, 10 s by default) whatever the file's length. --dump-logits instead runs the whole file
- * in one pass, so that its logits are those of the reference implementation. With
+ * reported, and is decoded at every exit reported: by CTC greedy, or by beam search with
+ * --lm / --lexicon. Memory is bounded by the longest segment (--chunk-duration, 10 s by
+ * default) whatever the file's length. --dump-logits instead runs the whole file in one
+ * pass, so that its logits are those of the reference implementation. With
  * --exit-policy confidence or deadline (policy.h) each segment picks its own exit, no
  * deeper than -e N.
  */
@@ -18,6 +19,7 @@
 
 #include "audio.h"
 #include "common.h"
+#include "decoding.h"
 #include "output.h"
 #include "policy.h"
 #include "w2vee/w2vee.h"
@@ -40,6 +42,7 @@ typedef struct {
   gboolean verbose;         /* -v */
   W2veeToolPolicy policy;   /* --exit-policy, --exit-threshold, --exit-score */
   char **files;             /* FILE... */
+  W2veeToolDecodeOptions dec; /* --lm, --lexicon, --beam-size, ... */
 
   /* resolved */
   W2veeOutputFormat format;
@@ -47,6 +50,7 @@ typedef struct {
   gboolean all_exits;       /* -e all */
   guint exit;               /* -e N, or 0 for the deepest (before the model is loaded) */
   W2veeModel *model;
+  W2veeDecoder *decoder;    /* beam search (--lm, --lexicon), or NULL for greedy */
   W2veeSession *session;    /* sized for session_max samples; NULL until needed */
   gsize session_max;
   guint n_report;           /* exits reported: all of them, or one */
@@ -61,7 +65,9 @@ static void
 transcribe_clear (Transcribe *self)
 {
   g_clear_pointer (&self->session, w2vee_session_free);
+  g_clear_pointer (&self->decoder, w2vee_decoder_free);
   g_clear_pointer (&self->model, w2vee_model_unref);
+  w2vee_tool_decode_options_clear (&self->dec);
   g_free (self->report_exits);
   g_free (self->report_layers);
   g_free (self->model_arg);
@@ -95,13 +101,16 @@ run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gs
     gsize n_frames;
     guint exit;
     const float *logits;  /* (T, V) */
+    W2veeTranscript *tr;
 
     if (!w2vee_tool_policy_run (&self->policy, self->session, samples, n,
             self->report_exits[0], &exit, error))
       return FALSE;
     logits = w2vee_session_logits (self->session, exit, &n_frames);
-    w2vee_file_result_add (result, 0, start, n,
-        w2vee_ctc_greedy (self->model, logits, n_frames));
+    tr = w2vee_tool_decode (self->decoder, self->model, logits, n_frames, error);
+    if (tr == NULL)
+      return FALSE;
+    w2vee_file_result_add (result, 0, start, n, tr);
     self->policy_layers += w2vee_session_last_layer (self->session);
     self->policy_runs++;
     self->infer_ms += w2vee_tool_now_ms () - t0;
@@ -114,8 +123,12 @@ run_segment (Transcribe *self, W2veeFileResult *result, const float *samples, gs
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, self->report_exits[i],
         &n_frames);  /* (T, V) */
-    w2vee_file_result_add (result, i, start, n,
-        w2vee_ctc_greedy (self->model, logits, n_frames));
+    W2veeTranscript *tr = w2vee_tool_decode (self->decoder, self->model, logits, n_frames,
+        error);
+
+    if (tr == NULL)
+      return FALSE;
+    w2vee_file_result_add (result, i, start, n, tr);
   }
   self->infer_ms += w2vee_tool_now_ms () - t0;
   return TRUE;
@@ -418,6 +431,9 @@ load_model (Transcribe *self)
         : (self->exit > 0 ? self->exit : n_exits);
     self->report_layers[i] = w2vee_model_exit_layer (self->model, self->report_exits[i]);
   }
+  if (!w2vee_tool_decoder_new (COMMAND, self->model, &self->dec, self->verbose,
+          &self->decoder))
+    return W2VEE_EXIT_RUNTIME;
   return w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model);
 }
 
@@ -461,22 +477,27 @@ w2vee_cmd_transcribe (int argc, char **argv)
   context = g_option_context_new ("- transcribe speech in audio files");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
+  w2vee_tool_decode_options_add (context, &self.dec);
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"
       "line; srt and vtt have cues of at most 2 lines of 42 characters and 6 s, split\n"
       "between words. See docs/cli.md.\n"
+      W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"
       "  w2vee transcribe talk.wav\n"
       "  w2vee transcribe -e all -m MODEL_DIR talk.wav\n"
       "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
       "  w2vee transcribe --exit-policy confidence talk.wav\n"
+      "  w2vee transcribe --lm default talk.wav\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
   if (status < 0)
     status = check_options (&self);
+  if (status < 0)
+    status = w2vee_tool_decode_options_check (COMMAND, &self.dec);
   if (status < 0)
     status = load_model (&self);
   if (status >= 0)

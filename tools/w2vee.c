@@ -25,6 +25,8 @@ static const W2veeCommand commands[] = {
     w2vee_cmd_eval },
   { "bench", "Time inference on synthetic audio", w2vee_cmd_bench },
   { "fetch", "Download a model (hf://, https://) into the cache", w2vee_cmd_fetch },
+  { "lm", "Convert an ARPA language model to the binary form; show an LM's sizes",
+    w2vee_cmd_lm },
 };
 
 static void

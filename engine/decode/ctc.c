@@ -5,6 +5,7 @@
  * Shapes legend: T = frames, V = vocabulary size. logits are (T, V).
  */
 #include "model.h"
+#include "decode/decode.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,27 +15,84 @@ typedef struct {
   gsize first, last;   /* its first and last frame */
 } OpenWord;
 
-/* Closes the open word (if any) into @words; frames first..last give its confidence. */
-static void
-close_word (OpenWord *ow, GArray *words, const float *post, const W2veeModel *m)
+W2veeWord
+w2vee_ctc_word (const W2veeModel *m, char *text, gsize first, gsize last,
+    const float *post)
 {
   W2veeWord w;
   double sum = 0.0;
   gsize t;
 
+  for (t = first; t <= last; t++)
+    sum += post[t];
+  w.word = text;
+  w.first_frame = first;
+  w.last_frame = last;
+  w.start_sample = (guint64) first * w2vee_model_frame_stride (m);
+  w.end_sample = (guint64) last * w2vee_model_frame_stride (m)
+      + w2vee_model_receptive_field (m);
+  w.confidence = (float) (sum / (double) (last - first + 1));
+  return w;
+}
+
+/* Closes the open word (if any) into @words; frames first..last give its confidence. */
+static void
+close_word (OpenWord *ow, GArray *words, const float *post, const W2veeModel *m)
+{
+  W2veeWord w;
+
   if (ow->text == NULL)
     return;
-  for (t = ow->first; t <= ow->last; t++)
-    sum += post[t];
-  w.word = g_string_free (ow->text, FALSE);
-  w.first_frame = ow->first;
-  w.last_frame = ow->last;
-  w.start_sample = (guint64) ow->first * w2vee_model_frame_stride (m);
-  w.end_sample = (guint64) ow->last * w2vee_model_frame_stride (m)
-      + w2vee_model_receptive_field (m);
-  w.confidence = (float) (sum / (double) (ow->last - ow->first + 1));
+  w = w2vee_ctc_word (m, g_string_free (ow->text, FALSE), ow->first, ow->last, post);
   g_array_append_val (words, w);
   ow->text = NULL;
+}
+
+float
+w2vee_ctc_max_posterior (const float *row, gsize V)
+{
+  gsize best = 0, v;
+  double z = 0.0;
+
+  for (v = 1; v < V; v++)
+    if (row[v] > row[best])
+      best = v;
+  for (v = 0; v < V; v++)
+    z += exp ((double) row[v] - row[best]);
+  return (float) (1.0 / z);
+}
+
+W2veeTranscript *
+w2vee_ctc_transcript_new (GArray *words, const float *post, gsize T, const char *decoder)
+{
+  W2veeTranscript *tr = g_new0 (W2veeTranscript, 1);
+  GString *text = g_string_new (NULL);
+  double sum = 0.0;
+  gsize counted = 0, t;
+  guint i;
+
+  tr->n_frames = T;
+  tr->decoder = decoder;
+  for (i = 0; i < words->len; i++) {
+    const W2veeWord *w = &g_array_index (words, W2veeWord, i);
+
+    if (i > 0)
+      g_string_append_c (text, ' ');
+    g_string_append (text, w->word);
+    for (t = w->first_frame; t <= w->last_frame; t++)
+      sum += post[t];
+    counted += w->last_frame - w->first_frame + 1;
+  }
+  if (words->len == 0) {
+    for (t = 0; t < T; t++)
+      sum += post[t];
+    counted = T;
+  }
+  tr->confidence = counted ? (float) (sum / (double) counted) : 0.0f;
+  tr->text = g_string_free (text, FALSE);
+  tr->n_words = words->len;
+  tr->words = (W2veeWord *) g_array_free (words, FALSE);
+  return tr;
 }
 
 W2veeTranscript *
@@ -43,34 +101,25 @@ w2vee_ctc_greedy (const W2veeModel *m, const float *logits, gsize T)
   gsize V, t, v;
   W2veeTranscript *tr;
   GArray *words;
-  GString *text;
   OpenWord ow = { NULL, 0, 0 };
   float *post;          /* (T) max posterior of each frame */
   gint prev = -1;
-  double sum = 0.0;
-  gsize counted = 0;
-  guint i;
 
   g_return_val_if_fail (m != NULL, NULL);
   g_return_val_if_fail (logits != NULL || T == 0, NULL);
   V = m->cfg.vocab_size;
 
-  tr = g_new0 (W2veeTranscript, 1);
-  tr->n_frames = T;
   words = g_array_new (FALSE, FALSE, sizeof (W2veeWord));
   post = g_new (float, MAX (T, 1));
 
   for (t = 0; t < T; t++) {
     const float *row = logits + t * V;
     gsize best = 0;
-    double z = 0.0;
 
     for (v = 1; v < V; v++)
       if (row[v] > row[best])
         best = v;
-    for (v = 0; v < V; v++)
-      z += exp ((double) row[v] - row[best]);
-    post[t] = (float) (1.0 / z);
+    post[t] = w2vee_ctc_max_posterior (row, V);
 
     if ((gint) best == prev) {
       /* a repeated token extends the word it belongs to */
@@ -93,26 +142,7 @@ w2vee_ctc_greedy (const W2veeModel *m, const float *logits, gsize T)
   }
   close_word (&ow, words, post, m);
 
-  text = g_string_new (NULL);
-  for (i = 0; i < words->len; i++) {
-    const W2veeWord *w = &g_array_index (words, W2veeWord, i);
-
-    if (i > 0)
-      g_string_append_c (text, ' ');
-    g_string_append (text, w->word);
-    for (t = w->first_frame; t <= w->last_frame; t++)
-      sum += post[t];
-    counted += w->last_frame - w->first_frame + 1;
-  }
-  if (words->len == 0) {
-    for (t = 0; t < T; t++)
-      sum += post[t];
-    counted = T;
-  }
-  tr->confidence = counted ? (float) (sum / (double) counted) : 0.0f;
-  tr->text = g_string_free (text, FALSE);
-  tr->n_words = words->len;
-  tr->words = (W2veeWord *) g_array_free (words, FALSE);
+  tr = w2vee_ctc_transcript_new (words, post, T, "greedy");
   g_free (post);
   return tr;
 }

@@ -73,6 +73,9 @@ typedef enum {
                                  * stack underflow, persistent id not a storage, ...) */
   W2VEE_ERROR_PICKLE_FORBIDDEN, /* pytorch_model.bin: data.pkl uses an opcode or global
                                  * outside the state-dict allow-list (named in the message) */
+  W2VEE_ERROR_LM,               /* a malformed ARPA or binary language model (w2vee-lm.h) */
+  W2VEE_ERROR_LEXICON,          /* a malformed lexicon or tokens file, or one that does not
+                                 * fit the model's vocabulary (w2vee-lm.h) */
 } W2veeError;
 
 /* ------------------------------------------------------------------------- */
@@ -510,6 +513,8 @@ typedef struct {
   gsize n_frames;       /* T */
   guint n_words;
   W2veeWord *words;     /* (n_words) */
+  const char *decoder;  /* (static) what made it: "greedy" (w2vee_ctc_greedy()), "beam"
+                         * or "beam+lm" (w2vee_decoder_decode(), w2vee-lm.h) */
 } W2veeTranscript;
 
 /**
@@ -591,5 +596,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeSession, w2vee_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (W2veeTranscript, w2vee_transcript_free)
 
 G_END_DECLS
+
+/* The beam-search decoder, lexicon and language model. */
+#include "w2vee/w2vee-lm.h"
 
 #endif /* W2VEE_H */

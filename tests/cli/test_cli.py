@@ -544,7 +544,73 @@ def case_long_file(e):
     check(f"{len(segs)} segment" in err, "-v does not report the segments")
 
 
+def case_decoder(e):
+    """--lm, --lexicon and the beam options (docs/cli.md), with the default model on the
+    bundled example: usage and runtime errors, words only from the lexicon, JSON fields
+    as greedy's, an ARPA LM, the default LM."""
+    src = os.environ.get("W2VEE_SOURCE_ROOT", "/nonexistent")
+    model = os.path.join(src, "models", "default")
+    wav = os.path.join(src, "examples", "hello.wav")
+    check(os.path.isdir(model) and os.path.exists(wav), "no default model or example")
+    lm = e.path("small.arpa")
+    with open(lm, "w") as f:
+        f.write("\\data\\\nngram 1=6\nngram 2=2\n\n\\1-grams:\n-99 <s> -0.3\n-1 </s>\n"
+                "-2 <unk>\n-0.5 HELLO -0.2\n-0.7 THIS -0.2\n-0.9 IS\n\n\\2-grams:\n"
+                "-0.1 <s> HELLO\n-0.2 HELLO THIS\n\n\\end\\\n")
+    lex = e.path("lexicon.txt")
+    with open(lex, "w") as f:
+        f.write("HELLO\tH E L L O |\nTHIS\tT H I S |\nIS\tI S |\nA\tA |\n"
+                "small\ts m a l l |\nSPEECH\tS P E E C H |\n")
+
+    for args in (["--beam-size", "5"], ["--lm-weight", "1"], ["--unk-score", "-3"],
+                 ["--lm", lm, "--beam-size", "0"], ["--lm", lm, "--beam-threshold", "-1"],
+                 ["--lm", lm, "--unk-score", "x"], ["--lm", lm, "--tokens", lex],
+                 ["--lm", lm, "--lm-weight", "abc"]):
+        _, out, err = e.run("transcribe", "-m", model, *args, wav, expect=2)
+        check(out == "" and "--help" in err, f"{args}: not a usage error: {err!r}")
+    _, out, err = e.run("eval", "-d", "x=y.tsv", "-o", e.path("r"), "--beam-size", "3",
+                        expect=2)
+
+    missing = e.path("missing.arpa")
+    _, out, err = e.run("transcribe", "-m", model, "--lm", missing, wav, expect=1)
+    check(missing in err and out == "", f"missing LM not named: {err!r}")
+    bad = e.path("bad.arpa")
+    with open(bad, "w") as f:
+        f.write("\\data\\\nngram 1=1\n\n\\1-grams:\nnan A\n\\end\\\n")
+    _, out, err = e.run("transcribe", "-m", model, "--lm", bad, wav, expect=1)
+    check(f"{bad}:5:" in err and "nan" in err, f"bad LM: {err!r}")
+    bad_lex = e.path("bad-lexicon.txt")
+    with open(bad_lex, "w") as f:
+        f.write("A\tA |\nB\tB 7 |\n")
+    _, out, err = e.run("transcribe", "-m", model, "--lexicon", bad_lex, wav, expect=1)
+    check(f"{bad_lex}:2:" in err and "unknown token '7'" in err, f"bad lexicon: {err!r}")
+
+    # words only from the lexicon, as written there; greedy's fields
+    _, out, _ = e.run("transcribe", "-m", model, "--lexicon", lex, "-o", "json", wav, expect=0)
+    obj = json.loads(out)
+    words = [w["word"] for w in obj["words"]]
+    check(words and set(words) <= {"HELLO", "THIS", "IS", "A", "small", "SPEECH"},
+          f"words off the lexicon: {words}")
+    check(words[:2] == ["HELLO", "THIS"], f"lexicon decoding: {words}")
+    for w in obj["words"]:
+        check(0 <= w["start"] < w["end"] <= obj["duration"] + 0.1 and 0 < w["confidence"] <= 1,
+              f"word fields: {w}")
+    _, out, _ = e.run("transcribe", "-m", model, "--lm", lm, "--unk-score", "-5", wav,
+                      expect=0)
+    check(out.startswith("HELLO THIS"), f"ARPA LM: {out!r}")
+
+    # the default LM, every exit
+    _, out, err = e.run("transcribe", "-v", "-m", model, "--lm", "default", "-e", "all", wav,
+                        expect=0)
+    lines = out.splitlines()
+    check(len(lines) == 4 and all(ln.startswith(f"layer_{2 * (i + 1)}: ") and " THIS IS A " in ln
+                                  for i, ln in enumerate(lines)), f"--lm default: {lines}")
+    check(lines[-1].startswith("layer_8: HELLO THIS IS A SMALL SPEECH"), f"deepest: {lines[-1]}")
+    check("beam+lm" in err and "default.w2lm" in err, f"-v does not name the LM: {err!r}")
+
+
 CASES = {
+    "decoder": case_decoder,
     "help": case_help,
     "usage-errors": case_usage_errors,
     "runtime-errors": case_runtime_errors,

@@ -6,6 +6,7 @@
  * −Σ p ln p, words from w2vee_ctc_greedy()); agreement and the policy's pick by tables;
  * early_exit.json files, valid and not. */
 #include "model.h"
+#include "../common/fake-model.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,41 +47,7 @@ static const Case cases[] = {
 static W2veeModel *
 fake_model (void)
 {
-  W2veeModel *m = g_new0 (W2veeModel, 1);
-  guint i;
-
-  m->ref_count = 1;
-  m->path = g_strdup ("fake");
-  m->cfg.vocab_size = V;
-  m->cfg.pad_token_id = 0;
-  /* base conv stack: stride product 320, receptive field 400 */
-  m->cfg.n_conv = 7;
-  for (i = 0; i < 7; i++) {
-    m->cfg.conv_dim[i] = 512;
-    m->cfg.conv_kernel[i] = i == 0 ? 10 : i < 5 ? 3 : 2;
-    m->cfg.conv_stride[i] = i == 0 ? 5 : 2;
-    m->conv[i].c_in = i == 0 ? 1 : 512;
-    m->conv[i].c_out = 512;
-    m->conv[i].kernel = m->cfg.conv_kernel[i];
-    m->conv[i].stride = m->cfg.conv_stride[i];
-  }
-  m->tokens = g_new0 (char *, V + 1);
-  m->is_special = g_new0 (gboolean, V);
-  for (i = 0; i < V; i++) {
-    m->tokens[i] = g_strdup (vocab[i]);
-    m->is_special[i] = i >= 1 && i <= 3;
-  }
-  m->word_delimiter_id = 4;
-  return m;
-}
-
-static void
-free_fake_model (W2veeModel *m)
-{
-  g_strfreev (m->tokens);
-  g_free (m->is_special);
-  g_free (m->path);
-  g_free (m);
+  return w2vee_test_fake_model (vocab, V);
 }
 
 static guint
@@ -182,7 +149,7 @@ test_case (gconstpointer data)
     g_assert_cmpstr (joined->str, ==, tr->text);
   }
   g_free (logits);
-  free_fake_model (m);
+  w2vee_model_unref (m);
 }
 
 /* A multi-character vocabulary (BPE-like tokens) concatenates token texts. */
@@ -203,7 +170,7 @@ test_multichar_tokens (void)
   l[3 * V + 6] = 3.0f;
   tr = w2vee_ctc_greedy (m, l, 4);
   g_assert_cmpstr (tr->text, ==, "HELLO LO");
-  free_fake_model (m);
+  w2vee_model_unref (m);
 }
 
 /* A model without a word delimiter gives one word. */
@@ -222,7 +189,7 @@ test_no_delimiter (void)
   g_assert_cmpstr (tr->text, ==, "AB-C");
   g_assert_cmpuint (tr->n_words, ==, 1);
   g_free (logits);
-  free_fake_model (m);
+  w2vee_model_unref (m);
 }
 
 /* Entropy of @row's softmax divided by ln V, from the probabilities themselves. */
@@ -292,7 +259,7 @@ test_scores (gconstpointer data)
     g_assert_true (isnan (w2vee_ctc_score (m, logits, T, W2VEE_SCORE_AGREEMENT)));
   }
   g_free (logits);
-  free_fake_model (m);
+  w2vee_model_unref (m);
 }
 
 /* Agreement of two exits' frames; '_' is the blank. */
@@ -324,7 +291,7 @@ test_agreement (void)
     g_free (a);
     g_free (b);
   }
-  free_fake_model (m);
+  w2vee_model_unref (m);
 }
 
 static void

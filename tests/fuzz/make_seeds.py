@@ -227,9 +227,103 @@ def seed_pickles(put):
         b"\x86.")
 
 
+ARPA = """\\data\\
+ngram 1=6
+ngram 2=4
+ngram 3=2
+
+\\1-grams:
+-1.0\t<s>\t-0.5
+-1.2\t</s>
+-2.0\t<unk>
+-0.7\tA\t-0.3
+-0.9\tB\t-0.2
+-1.1\tC\t-0.1
+
+\\2-grams:
+-0.4\t<s> A\t-0.25
+-0.5\tA B\t-0.15
+-0.6\tB </s>
+-0.8\tB C
+
+\\3-grams:
+-0.2\t<s> A B
+-0.3\tA B C
+
+\\end\\
+"""
+
+
+def binary_lm(arpa):
+    """The binary form of ARPA text (docs/decoder.md), written here independently of the
+    C converter: header, word offsets, sorted index, texts, sorted records."""
+    lines = arpa.splitlines()
+    counts, grams, order = {}, {}, 0
+    section = None
+    for ln in lines:
+        ln = ln.strip()
+        if ln.startswith("ngram "):
+            n, c = ln[6:].split("=")
+            counts[int(n)] = int(c)
+        elif ln.startswith("\\") and ln.endswith("-grams:"):
+            section = int(ln[1:].split("-")[0])
+            grams[section] = []
+            order = section
+        elif ln and section and not ln.startswith("\\"):
+            f = ln.split()
+            grams[section].append((float(f[0]), f[1:1 + section],
+                                   float(f[1 + section]) if len(f) > 1 + section else 0.0))
+    words = [g[1][0] for g in grams[1]]
+    ids = {w: i for i, w in enumerate(words)}
+    texts = b""
+    offsets = []
+    for w in words:
+        offsets.append(len(texts))
+        texts += w.encode() + b"\0"
+    pad = (4 - len(texts) % 4) % 4
+    special = [ids.get(w, 0xFFFFFFFF) for w in ("<s>", "</s>", "<unk>")]
+    out = b"W2VEELM\0" + struct.pack("<IIIIII", 1, order, len(words), *special)
+    out += struct.pack("<5Q", *[len(grams.get(n, [])) for n in range(1, 6)])
+    out += struct.pack("<Q", len(texts))
+    out += struct.pack(f"<{len(words)}I", *offsets)
+    out += struct.pack(f"<{len(words)}I", *sorted(range(len(words)), key=lambda i: words[i].encode()))
+    out += texts + b"\0" * pad
+    for n in range(1, order + 1):
+        recs = sorted((tuple(ids[w] for w in ws), p, b) for p, ws, b in grams[n])
+        for key, p, b in recs:
+            out += struct.pack(f"<{n}Iff", *key, p, b)
+    return out
+
+
+def seed_lms(put):
+    put("arpa", "trigram", ARPA)
+    put("arpa", "crlf", ARPA.replace("\n", "\r\n"))
+    put("arpa", "no-end", ARPA.replace("\\end\\\n", ""))
+    put("arpa", "bad-count", ARPA.replace("ngram 2=4", "ngram 2=5"))
+    put("arpa", "nan", ARPA.replace("-0.9\tB", "nan\tB"))
+    put("arpa", "duplicate", ARPA.replace("-0.8\tB C", "-0.8\tA B"))
+    put("arpa", "no-prefix", ARPA.replace("-0.3\tA B C", "-0.3\tC B A"))
+    put("arpa", "order-5", "\\data\\\nngram 1=2\nngram 2=1\nngram 3=1\nngram 4=1\n"
+        "ngram 5=1\n\n\\1-grams:\n-1 a -0.1\n-1 b -0.1\n\n\\2-grams:\n-1 a b -0.1\n\n"
+        "\\3-grams:\n-1 a b a -0.1\n\n\\4-grams:\n-1 a b a b -0.1\n\n"
+        "\\5-grams:\n-1 a b a b a\n\n\\end\\\n")
+    good = binary_lm(ARPA)
+    put("binlm", "trigram", good)
+    put("binlm", "truncated", good[:-5])
+    put("binlm", "bad-order", good[:12] + struct.pack("<I", 9) + good[16:])
+    put("binlm", "bad-id", good[:-8] + struct.pack("<I", 99) + good[-4:])
+    lex = "HELLO\tH E L L O |\nWORLD\tW O R L D |\nworld\tw o r l d\nDON'T\tD O N ' T |\n"
+    put("lexicon", "valid", lex)
+    put("lexicon", "crlf", lex.replace("\n", "\r\n"))
+    put("lexicon", "unknown-token", "ETE\t\u00c9 T \u00c9 |\n")
+    put("lexicon", "duplicate", "A\tA |\nA\tA\n")
+    put("lexicon", "delimiter-inside", "AB\tA | B\n")
+    put("lexicon", "special", "AB\tA <unk> B\n")
+
+
 def main():
     out = sys.argv[1]
-    for d in ("safetensors", "config", "vocab", "zip", "pickle"):
+    for d in ("safetensors", "config", "vocab", "zip", "pickle", "arpa", "binlm", "lexicon"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
 
     def put(kind, name, data):
@@ -297,6 +391,7 @@ def main():
 
     seed_zips(put)
     seed_pickles(put)
+    seed_lms(put)
 
 
 if __name__ == "__main__":

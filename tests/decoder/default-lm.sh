@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
+# The committed default LM is what scripts/build-lm.sh makes from the Debian packages
+# (byte for byte), and `w2vee lm info default` and `transcribe --lm default` find it.
+# usage: default-lm.sh W2VEE SOURCE_ROOT
+set -euo pipefail
+w2vee=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$src/scripts/build-lm.sh" "$w2vee" "$tmp/default.w2lm" 2> "$tmp/build.log" \
+  || { cat "$tmp/build.log"; exit 1; }
+cmp "$tmp/default.w2lm" "$src/models/lm/default.w2lm" \
+  || { echo "models/lm/default.w2lm differs from scripts/build-lm.sh's output"; exit 1; }
+info=$(env -u W2VEE_LM "$w2vee" lm info default)
+echo "$info"
+case "$info" in
+  "lm=$src/models/lm/default.w2lm order=3 "*) ;;
+  *) echo "lm info default did not find the source tree's LM"; exit 1 ;;
+esac
+out=$(env -u W2VEE_LM "$w2vee" transcribe -m "$src/models/default" --lm default -o json \
+  "$src/examples/hello.wav")
+echo "$out"
+case "$out" in
+  *'"text":"HELLO THIS IS A SMALL SPEECH '*) ;;
+  *) echo "transcribe --lm default: unexpected transcript"; exit 1 ;;
+esac
+echo "1 passed, 0 failed"
