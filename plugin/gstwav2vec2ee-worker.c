@@ -138,7 +138,19 @@ gst_wav2vec2ee_decode (GstWav2vec2ee * self, const W2veeJob * job)
   if (exit == 0)
     return NULL;
   logits = w2vee_session_logits (self->session, exit, &n_frames);
-  ctc = w2vee_ctc_greedy (model, logits, n_frames);
+  /* finals by the beam search when there is one; partials always greedy (cheap) */
+  if (self->decoder != NULL && job->kind == W2VEE_JOB_FINAL) {
+    g_autoptr (GError) error = NULL;
+
+    ctc = w2vee_decoder_decode (self->decoder, logits, n_frames, &error);
+    if (ctc == NULL) {
+      GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+          ("Speech recognition failed: %s", error->message), (NULL));
+      return NULL;
+    }
+  } else {
+    ctc = w2vee_ctc_greedy (model, logits, n_frames);
+  }
 
   t = w2vee_gst_transcript_new (ctc->text);
   t->timestamp = job->pts;

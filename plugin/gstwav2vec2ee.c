@@ -111,6 +111,11 @@ enum
   PROP_PARTIAL_INTERVAL,
   PROP_THREADS,
   PROP_ALLOW_PICKLE,
+  PROP_LM,
+  PROP_LEXICON,
+  PROP_BEAM_SIZE,
+  PROP_LM_WEIGHT,
+  PROP_WORD_SCORE,
 };
 
 #define AUDIO_CAPS \
@@ -159,8 +164,6 @@ static void gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 static GstStateChangeReturn gst_wav2vec2ee_change_state (GstElement * element,
     GstStateChange transition);
-static gboolean gst_wav2vec2ee_start (GstBaseTransform * trans);
-static gboolean gst_wav2vec2ee_stop (GstBaseTransform * trans);
 
 static void
 gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
@@ -281,6 +284,37 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
           "next model load)", DEFAULT_ALLOW_PICKLE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class, PROP_LM,
+      g_param_spec_string ("lm", "Language model",
+          "Word n-gram LM for beam-search decoding of final results: an ARPA file, "
+          "a binary LM (w2vee lm convert), or \"default\" (the installed default "
+          "English LM, or $W2VEE_LM); NULL: greedy CTC decoding (applied at "
+          "READY->PAUSED)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LEXICON,
+      g_param_spec_string ("lexicon", "Lexicon",
+          "Lexicon in flashlight's format (one \"WORD<TAB>S P E L L |\" line per "
+          "word) restricting the beam search to its words; NULL: the LM's words "
+          "(applied at READY->PAUSED)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_BEAM_SIZE,
+      g_param_spec_uint ("beam-size", "Beam size",
+          "Hypotheses the beam search keeps per frame, 1 .. 10000 (applied at "
+          "READY->PAUSED)", 1, 10000, w2vee_decoder_default_params ().beam_size,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LM_WEIGHT,
+      g_param_spec_double ("lm-weight", "LM weight",
+          "Weight of the LM's log probability (natural log) against the acoustic "
+          "score, 0 .. 100 (applied at READY->PAUSED)", 0.0, 100.0,
+          w2vee_decoder_default_params ().lm_weight,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_WORD_SCORE,
+      g_param_spec_double ("word-score", "Word score",
+          "Score added per word (natural log; > 0 favours more words), "
+          "-100 .. 100 (applied at READY->PAUSED)", -100.0, 100.0,
+          w2vee_decoder_default_params ().word_score,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
   gst_element_class_set_static_metadata (element_class,
       "wav2vec2 early-exit speech recognizer", "Filter/Analyzer/Audio",
       "Transcribes speech with an early-exit wav2vec2 CTC model; posts "
@@ -341,6 +375,9 @@ gst_wav2vec2ee_init (GstWav2vec2ee * self)
   self->exit_threshold = DEFAULT_EXIT_THRESHOLD;
   self->max_latency = DEFAULT_MAX_LATENCY;
   self->threads = DEFAULT_THREADS;
+  self->beam_size = w2vee_decoder_default_params ().beam_size;
+  self->lm_weight = w2vee_decoder_default_params ().lm_weight;
+  self->word_score = w2vee_decoder_default_params ().word_score;
   self->allow_pickle = DEFAULT_ALLOW_PICKLE;
   gst_wav2vec2ee_update_latency (self);
 
@@ -359,6 +396,8 @@ gst_wav2vec2ee_finalize (GObject * object)
 
   g_free (self->model_location);
   g_free (self->model_path);
+  g_free (self->lm_location);
+  g_free (self->lexicon_location);
   g_clear_pointer (&self->model, w2vee_model_unref);
   g_queue_clear_full (&self->results,
       (GDestroyNotify) w2vee_gst_transcript_free);
@@ -430,6 +469,28 @@ gst_wav2vec2ee_set_property (GObject * object, guint prop_id,
       break;
     case PROP_ALLOW_PICKLE:
       self->allow_pickle = g_value_get_boolean (value);
+      break;
+    case PROP_LM:
+      g_free (self->lm_location);
+      self->lm_location = g_value_dup_string (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_LEXICON:
+      g_free (self->lexicon_location);
+      self->lexicon_location = g_value_dup_string (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_BEAM_SIZE:
+      self->beam_size = g_value_get_uint (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_LM_WEIGHT:
+      self->lm_weight = g_value_get_double (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_WORD_SCORE:
+      self->word_score = g_value_get_double (value);
+      late = GST_STATE (self) > GST_STATE_READY;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -516,6 +577,21 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ALLOW_PICKLE:
       g_value_set_boolean (value, self->allow_pickle);
+      break;
+    case PROP_LM:
+      g_value_set_string (value, self->lm_location);
+      break;
+    case PROP_LEXICON:
+      g_value_set_string (value, self->lexicon_location);
+      break;
+    case PROP_BEAM_SIZE:
+      g_value_set_uint (value, self->beam_size);
+      break;
+    case PROP_LM_WEIGHT:
+      g_value_set_double (value, self->lm_weight);
+      break;
+    case PROP_WORD_SCORE:
+      g_value_set_double (value, self->word_score);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -606,148 +682,3 @@ gst_wav2vec2ee_change_state (GstElement * element, GstStateChange transition)
   return ret;
 }
 
-/* ------------------------------------------------------------------------- */
-/* start / stop                                                              */
-/* ------------------------------------------------------------------------- */
-
-/* Frees what start() allocated; no worker may run. */
-static void
-gst_wav2vec2ee_free_streaming (GstWav2vec2ee * self)
-{
-  g_clear_pointer (&self->jobs, w2vee_job_queue_free);
-  g_clear_pointer (&self->session, w2vee_session_free);
-  g_clear_pointer (&self->segmenter, w2vee_segmenter_free);
-  g_clear_pointer (&self->pending, g_array_unref);
-  g_clear_pointer (&self->scratch, g_free);
-  gst_wav2vec2ee_results_clear (self);
-}
-
-/* Pads are being activated (READY->PAUSED). With a model URI being fetched, the
- * allocations and the worker wait for the fetch; events are handled meanwhile,
- * data and EOS wait. */
-static gboolean
-gst_wav2vec2ee_start (GstBaseTransform * trans)
-{
-  GstWav2vec2ee *self = GST_WAV2VEC2EE (trans);
-  gboolean deferred;
-
-  g_mutex_lock (&self->start_lock);
-  deferred = self->model_pending;
-  self->stopping = FALSE;
-  self->flushing = FALSE;
-  g_mutex_unlock (&self->start_lock);
-  /* a model set in READY is loaded now */
-  if (!deferred && !gst_wav2vec2ee_load_model (self, FALSE))
-    return FALSE;
-  gst_wav2vec2ee_text_reset (self);
-  gst_wav2vec2ee_audio_reset_state (self);
-  if (deferred) {
-    GST_DEBUG_OBJECT (self, "start deferred until the model is fetched");
-    return TRUE;
-  }
-  return gst_wav2vec2ee_start_streaming (self);
-}
-
-/* Allocates what the streaming thread and the worker need, starts the worker and
- * marks the element started; the model must be loaded. Deferred (a fetched model),
- * this runs while the streaming thread may handle events: it touches only what
- * those leave alone until the element is started. */
-gboolean
-gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
-{
-  W2veeSessionParams session_params = w2vee_session_default_params ();
-  W2veeSegmenterParams seg_params = w2vee_segmenter_default_params ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (W2veeModel) model = NULL;
-  GstClockTime chunk, min_silence, partial;
-
-  GST_OBJECT_LOCK (self);
-  model = w2vee_model_ref (self->model);
-  chunk = self->chunk_duration;
-  min_silence = self->min_silence;
-  partial = self->partial_interval;
-  seg_params.silence_threshold_db = self->silence_threshold;
-  seg_params.noise_margin_db = self->noise_margin;
-  session_params.n_threads = self->threads;
-  GST_OBJECT_UNLOCK (self);
-
-  self->max_samples = gst_util_uint64_scale (chunk, W2VEE_SAMPLE_RATE,
-      GST_SECOND);
-  self->partial_samples = gst_util_uint64_scale (partial, W2VEE_SAMPLE_RATE,
-      GST_SECOND);
-  seg_params.min_silence_samples = gst_util_uint64_scale (min_silence,
-      W2VEE_SAMPLE_RATE, GST_SECOND);
-  seg_params.max_segment_samples = self->max_samples;
-  session_params.max_samples = self->max_samples;
-
-  self->session = w2vee_session_new (model, &session_params, &error);
-  if (self->session == NULL)
-    goto no_session;
-  GST_INFO_OBJECT (self, "session for %" G_GSIZE_FORMAT " samples: %"
-      G_GSIZE_FORMAT " bytes of workspace", self->max_samples,
-      w2vee_session_workspace_bytes (self->session));
-  /* the waiting segments and the one being decoded */
-  self->jobs = w2vee_job_queue_new (N_QUEUED + 1, self->max_samples);
-  if (self->jobs == NULL)
-    goto no_memory;
-
-  self->segmenter = w2vee_segmenter_new (&seg_params);
-  /* keep_from() lags the input by at most one segment plus the 200 ms
-   * pre-roll and a partial block; one more slice is fed before trimming */
-  self->pending = g_array_sized_new (FALSE, FALSE, sizeof (float),
-      self->max_samples + W2VEE_SAMPLE_RATE / 2 + 4096);
-  self->scratch = g_new (float, 4096);
-
-  gst_wav2vec2ee_worker_load_policy (self, model);
-  if (!gst_wav2vec2ee_worker_start (self, &error))
-    goto no_thread;
-
-  g_mutex_lock (&self->start_lock);
-  self->started = TRUE;
-  g_cond_broadcast (&self->start_cond);
-  g_mutex_unlock (&self->start_lock);
-  GST_DEBUG_OBJECT (self, "started");
-  return TRUE;
-
-no_session:
-  {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Could not allocate the inference workspace for %" GST_TIME_FORMAT
-            " segments: %s", GST_TIME_ARGS (chunk), error->message), (NULL));
-    gst_wav2vec2ee_free_streaming (self);
-    return FALSE;
-  }
-no_memory:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not allocate the job queue for %" GST_TIME_FORMAT " segments.",
-            GST_TIME_ARGS (chunk)), (NULL));
-    gst_wav2vec2ee_free_streaming (self);
-    return FALSE;
-  }
-no_thread:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not start the inference thread: %s", error->message), (NULL));
-    gst_wav2vec2ee_free_streaming (self);
-    return FALSE;
-  }
-}
-
-static gboolean
-gst_wav2vec2ee_stop (GstBaseTransform * trans)
-{
-  GstWav2vec2ee *self = GST_WAV2VEC2EE (trans);
-
-  g_mutex_lock (&self->start_lock);
-  self->started = FALSE;
-  self->stopping = TRUE;
-  g_cond_broadcast (&self->start_cond);
-  g_mutex_unlock (&self->start_lock);
-
-  /* waits for the segment being decoded, if any */
-  gst_wav2vec2ee_worker_stop (self);
-  gst_wav2vec2ee_free_streaming (self);
-  GST_DEBUG_OBJECT (self, "stopped");
-  return TRUE;
-}

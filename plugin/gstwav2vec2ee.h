@@ -4,8 +4,10 @@
  *
  * The element is split along its lock domains (docs/design.md draws the threads):
  *
- *   gstwav2vec2ee.c        class, properties, states, start/stop
- *                          (object lock: the properties)
+ *   gstwav2vec2ee.c        class, properties, states (object lock: the
+ *                          properties)
+ *   gstwav2vec2ee-start.c  start/stop: allocating the streaming half and the
+ *                          worker (start_lock: started / stopping / flushing)
  *   gstwav2vec2ee-model.c  loading the model (object lock: the model pointer)
  *                          and fetching a model URI while READY->PAUSED is
  *                          ASYNC (state lock)
@@ -95,6 +97,11 @@ struct _GstWav2vec2ee
   gdouble exit_threshold;       /* proposed confidence threshold; < 0: the model's */
   GstClockTime max_latency;     /* deadline policy: segment closed -> result, ns */
   guint threads;                /* inference threads; 0: one per online CPU */
+  gchar *lm_location;           /* word LM (ARPA or binary) or "default"; NULL: greedy */
+  gchar *lexicon_location;      /* flashlight lexicon; NULL: the LM's words */
+  guint beam_size;              /* hypotheses kept per frame */
+  gdouble lm_weight;            /* weight of the LM's natural-log score */
+  gdouble word_score;           /* added per word, natural log */
   gboolean allow_pickle;        /* load pytorch_model.bin when there is no safetensors */
   W2veeModel *model;            /* loaded at NULL->READY (a URI: fetched from
                                  * READY->PAUSED on), freed at READY->NULL */
@@ -139,6 +146,8 @@ struct _GstWav2vec2ee
   W2veeJobQueue *jobs;
   GThread *worker;
   W2veeSession *session;        /* used by the worker only */
+  W2veeDecoder *decoder;        /* beam search for finals (lm or lexicon set), or
+                                 * NULL for greedy; made in start(), worker only */
   W2veeScore model_rule;        /* the model's confidence rule (early_exit.json) */
   gdouble model_threshold;      /* and its calibrated threshold; set before the
                                  * worker starts, read by it only */
@@ -168,8 +177,12 @@ gst_wav2vec2ee_segment_differs (const GstSegment *a, const GstSegment *b)
       || a->stop != b->stop || a->time != b->time;
 }
 
-/* ---- gstwav2vec2ee.c ---- */
+/* ---- gstwav2vec2ee-start.c ---- */
+gboolean gst_wav2vec2ee_start (GstBaseTransform *trans);
+gboolean gst_wav2vec2ee_stop (GstBaseTransform *trans);
 gboolean gst_wav2vec2ee_start_streaming (GstWav2vec2ee *self);
+
+/* ---- gstwav2vec2ee.c ---- */
 void gst_wav2vec2ee_set_start_state (GstWav2vec2ee *self, gboolean model_pending,
     gboolean fetch_failed);
 

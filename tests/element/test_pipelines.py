@@ -19,6 +19,9 @@ Cases (each one hung or failed before the text_src pad task):
                 first caption is drawn on frame 0
   latency       live: text_src's latency is the documented value from the start
                 and does not change when captions come
+  lm            lm=default on the bundled example reads "HELLO THIS IS A SMALL
+                SPEECH ..." (greedy spells it phonetically); a missing LM file
+                fails the start with an error naming it
   python-props  PyGObject reads exit-layers-string ("2,4,6,8" for the default
                 model) and the new properties' defaults
   partials      live, real-time pace, text_src linked to a syncing sink, the
@@ -302,7 +305,45 @@ def case_python_props(Gst, tmp):
     check(el.get_property("noise-margin") == 8.0, "noise-margin default")
 
 
+def finals_of(Gst, description):
+    """The texts of the final results of a file pipeline, or the error message."""
+    p = Gst.parse_launch(description)
+    bus = p.get_bus()
+    p.set_state(Gst.State.PLAYING)
+    texts, error = [], None
+    while True:
+        msg = bus.timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.ELEMENT
+                                     | Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        if msg is None or msg.type == Gst.MessageType.EOS:
+            break
+        if msg.type == Gst.MessageType.ERROR:
+            error = msg.parse_error()[0].message
+            break
+        s = msg.get_structure()
+        if s.get_name() == "wav2vec2ee" and s.get_boolean("final")[1]:
+            texts.append(s.get_string("text"))
+    finish(Gst, p)
+    return texts, error
+
+
+def case_lm(Gst, tmp):
+    hello = os.path.join(os.environ["W2VEE_SOURCE_ROOT"], "examples", "hello.wav")
+    line = (f"filesrc location={hello} ! wavparse ! audioconvert ! audioresample ! "
+            "wav2vec2ee {} ! fakesink")
+    greedy, error = finals_of(Gst, line.format(""))
+    check(error is None, f"greedy: {error}")
+    beam, error = finals_of(Gst, line.format("lm=default"))
+    check(error is None, f"lm=default: {error}")
+    print(f"  greedy: {greedy}\n  lm=default: {beam}")
+    check(" ".join(beam).startswith("HELLO THIS IS A SMALL SPEECH"),
+          f"lm=default: {beam}")
+    check(greedy != beam, "the LM changed nothing")
+    _, error = finals_of(Gst, line.format(f"lm={tmp}/missing.arpa"))
+    check(error is not None and "missing.arpa" in error, f"missing LM: {error}")
+
+
 CASES = {
+    "lm": case_lm,
     "python-props": case_python_props,
     "paused": case_paused,
     "empty": case_empty,
