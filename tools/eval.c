@@ -3,6 +3,8 @@
 /* w2vee eval: layerwise WER and CER of a model on manifests of utterances (docs/cli.md).
  *
  *   w2vee eval [-m MODEL] -d NAME=MANIFEST.tsv [-d ...] -o OUTDIR [-t N] [-v]
+ *   w2vee eval ... --shard K/N -o SHARDDIR      (items i with i mod N = K - 1)
+ *   w2vee eval --merge SHARDDIR... -o OUTDIR    (shard.h, docs/scaling.md)
  *
  * A manifest line is "path<TAB>transcript" (path relative to the current directory).
  * Every item is one utterance: it is decoded whole and runs through the encoder in one
@@ -18,11 +20,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "shard.h"
 #include "wer.h"
 #include "w2vee/w2vee.h"
 
@@ -42,12 +46,6 @@ typedef struct {
   GArray *items;    /* (EvalItem) in manifest order */
 } EvalSplit;
 
-/* Sums over the items of one split, for the table on stdout. */
-typedef struct {
-  double audio_s;  /* decoded audio, seconds */
-  double infer_s;  /* forward passes and CTC decoding, seconds */
-} EvalTotals;
-
 typedef struct {
   /* options */
   char *model_arg;        /* -m, or NULL */
@@ -55,6 +53,9 @@ typedef struct {
   char *out_dir;          /* -o */
   gint threads;           /* -t; -1 when not given */
   gboolean verbose;       /* -v */
+  char *shard_arg;        /* --shard K/N, or NULL */
+  gboolean merge;         /* --merge: the arguments are shard folders */
+  guint shard_k, shard_n; /* parsed --shard; 0 of 0 without it */
 
   /* resolved */
   GPtrArray *splits;      /* (EvalSplit *) in -d order */
@@ -63,6 +64,7 @@ typedef struct {
   gsize session_max;
   guint n_exits;
   guint *layers;          /* (n_exits) layer each exit reads */
+  W2veeEvalRun *run;      /* header and results; its splits parallel @splits */
 } Eval;
 
 static void
@@ -91,6 +93,8 @@ eval_clear (Eval *self)
   g_clear_pointer (&self->session, w2vee_session_free);
   g_clear_pointer (&self->model, w2vee_model_unref);
   g_clear_pointer (&self->splits, g_ptr_array_unref);
+  g_clear_pointer (&self->run, w2vee_eval_run_free);
+  g_free (self->shard_arg);
   g_free (self->layers);
   g_free (self->model_arg);
   g_strfreev (self->data_args);
@@ -164,16 +168,17 @@ read_manifest (EvalSplit *split, GError **error)
   return TRUE;
 }
 
-/* Runs item @index of @split through every exit in one forward pass; adds its errors
- * to @counts (n_exits), its block of NAME_results.txt to @report and its times to
- * @totals. FALSE with @error naming the manifest line and the reason. */
+/* Runs item @index of @split through every exit in one forward pass; adds its result
+ * (transcripts and times) to @out. FALSE with @error naming the manifest line and the
+ * reason. */
 static gboolean
-eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *counts,
-    GString *report, EvalTotals *totals, GError **error)
+eval_item (Eval *self, const EvalSplit *split, guint index, W2veeEvalSplit *out,
+    GError **error)
 {
   const EvalItem *item = &g_array_index (split->items, EvalItem, index);
   g_autofree float *samples = NULL;  /* (n) */
   g_autoptr (GPtrArray) hyps = g_ptr_array_new_with_free_func (g_free);  /* (n_exits) */
+  W2veeEvalResult result = { .index = index };
   g_autoptr (GError) local_error = NULL;
   gsize n = 0, session_samples;
   double t0, item_s;
@@ -197,16 +202,17 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
     const float *logits = w2vee_session_logits (self->session, e, &n_frames);  /* (T, V) */
     g_autoptr (W2veeTranscript) transcript = w2vee_ctc_greedy (self->model, logits,
         n_frames);
-    char *hyp = w2vee_score_normalize (transcript->text);
 
-    w2vee_error_counts_add (&counts[e - 1], item->reference, hyp);
-    g_ptr_array_add (hyps, hyp);
+    g_ptr_array_add (hyps, w2vee_score_normalize (transcript->text));
   }
   item_s = (w2vee_tool_now_ms () - t0) / 1000.0;
-  totals->infer_s += item_s;
-  totals->audio_s += (double) n / W2VEE_SAMPLE_RATE;
-  w2vee_report_append_item (report, item->path, item->reference, self->n_exits,
-      self->layers, (const char *const *) hyps->pdata);
+  g_ptr_array_add (hyps, NULL);
+  result.file = g_strdup (item->path);
+  result.reference = g_strdup (item->reference);
+  result.hypotheses = (char **) g_ptr_array_steal (hyps, NULL);
+  result.n_samples = n;
+  result.infer_s = item_s;
+  w2vee_eval_split_add (out, &result);
 
   if (self->verbose)
     fprintf (stderr, "w2vee " COMMAND ": %s %u/%u %s: %.2f s of audio, inference "
@@ -220,41 +226,71 @@ failed:
   return FALSE;
 }
 
-/* Scores every item of @split; writes OUTDIR/NAME_results.txt, appends the split's
- * block to @wer_report and prints its table. */
+/* Scores @split of @run (all its items): writes OUTDIR/NAME_results.txt unless
+ * @out_dir is NULL, appends the split's block to @wer_report and prints its table.
+ * Sums run over the items in manifest order, so a merged run prints what one whole
+ * run does. */
 static gboolean
-eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **error)
+report_split (const W2veeEvalRun *run, const W2veeEvalSplit *split, const char *out_dir,
+    GString *wer_report, GError **error)
 {
-  g_autofree char *file = g_strconcat (split->name, RESULTS_SUFFIX, NULL);
-  g_autofree char *path = g_build_filename (self->out_dir, file, NULL);
-  g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, self->n_exits);
-  g_autofree double *wer = g_new (double, self->n_exits);  /* (n_exits) */
+  g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, run->n_exits);
+  g_autofree double *wer = g_new (double, run->n_exits);  /* (n_exits) */
   g_autoptr (GString) report = g_string_new (NULL);
-  EvalTotals totals = { 0 };
+  double audio_s = 0.0, infer_s = 0.0;
   guint i, e;
 
-  for (i = 0; i < split->items->len; i++) {
-    if (!eval_item (self, split, i, counts, report, &totals, error))
+  for (i = 0; i < split->results->len; i++) {
+    const W2veeEvalResult *r = &g_array_index (split->results, W2veeEvalResult, i);
+
+    for (e = 0; e < run->n_exits; e++)
+      w2vee_error_counts_add (&counts[e], r->reference, r->hypotheses[e]);
+    infer_s += r->infer_s;
+    audio_s += (double) r->n_samples / W2VEE_SAMPLE_RATE;
+    w2vee_report_append_item (report, r->file, r->reference, run->n_exits,
+        run->layers, (const char *const *) r->hypotheses);
+  }
+  if (out_dir != NULL) {
+    g_autofree char *file = g_strconcat (split->name, RESULTS_SUFFIX, NULL);
+    g_autofree char *path = g_build_filename (out_dir, file, NULL);
+
+    if (!g_file_set_contents (path, report->str, report->len, error))
       return FALSE;
   }
-  if (!g_file_set_contents (path, report->str, report->len, error))
-    return FALSE;
 
-  for (e = 0; e < self->n_exits; e++)
+  for (e = 0; e < run->n_exits; e++)
     wer[e] = w2vee_error_counts_wer (&counts[e]);
-  w2vee_report_append_split (wer_report, split->name, self->n_exits, self->layers, wer);
+  w2vee_report_append_split (wer_report, split->name, run->n_exits, run->layers, wer);
 
   printf ("split=%s items=%u audio_s=%.2f infer_s=%.2f rtf=%.4f\n", split->name,
-      split->items->len, totals.audio_s, totals.infer_s,
-      totals.audio_s > 0 ? totals.infer_s / totals.audio_s : 0.0);
+      split->results->len, audio_s, infer_s, audio_s > 0 ? infer_s / audio_s : 0.0);
   printf ("%4s %5s %8s %7s %7s\n", "exit", "layer", "gflop/s", "WER", "CER");
-  for (e = 0; e < self->n_exits; e++)
-    printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, self->layers[e],
-        w2vee_model_gflop (self->model, e + 1, W2VEE_SAMPLE_RATE), wer[e],
+  for (e = 0; e < run->n_exits; e++)
+    printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, run->layers[e], run->gflop[e], wer[e],
         w2vee_error_counts_cer (&counts[e]));
   printf ("\n");
   fflush (stdout);
   return TRUE;
+}
+
+/* Scores the items of split @s that are this run's (all, or the shard's own); a whole
+ * run then reports the split (report_split()). */
+static gboolean
+eval_split (Eval *self, guint s, GString *wer_report, GError **error)
+{
+  const EvalSplit *split = self->splits->pdata[s];
+  W2veeEvalSplit *out = self->run->splits->pdata[s];
+  guint i;
+
+  for (i = 0; i < split->items->len; i++) {
+    if (self->shard_n > 0 && i % self->shard_n != self->shard_k - 1)
+      continue;
+    if (!eval_item (self, split, i, out, error))
+      return FALSE;
+  }
+  /* a shard prints its own items' table; its report is shard.json */
+  return report_split (self->run, out, self->shard_n > 0 ? NULL : self->out_dir,
+      wer_report, error);
 }
 
 /* A split NAME names a file: letters, digits, '.', '_', '-', not starting with '.'. */
@@ -274,16 +310,30 @@ split_name_ok (const char *name)
 
 /* Checks the options and parses -d; returns an exit status or -1 to go on. */
 static int
-check_options (Eval *self)
+check_options (Eval *self, int argc, char **argv)
 {
+  g_autoptr (GError) error = NULL;
   guint i;
 
-  if (self->data_args == NULL || self->data_args[0] == NULL)
-    return w2vee_tool_usage_error (COMMAND, "no -d NAME=MANIFEST given");
   if (self->out_dir == NULL || self->out_dir[0] == '\0')
     return w2vee_tool_usage_error (COMMAND, "no -o OUTDIR given");
+  if (self->merge) {
+    if (self->data_args != NULL || self->shard_arg != NULL || self->model_arg != NULL)
+      return w2vee_tool_usage_error (COMMAND, "--merge takes shard folders and -o "
+          "only (the shards name the model and manifests)");
+    if (argc < 2)
+      return w2vee_tool_usage_error (COMMAND, "--merge needs the shard folders");
+    return -1;
+  }
+  if (argc > 1)
+    return w2vee_tool_usage_error (COMMAND, "unexpected argument '%s'", argv[1]);
+  if (self->data_args == NULL || self->data_args[0] == NULL)
+    return w2vee_tool_usage_error (COMMAND, "no -d NAME=MANIFEST given");
   if (self->threads != -1 && self->threads < 1)
     return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
+  if (self->shard_arg != NULL
+      && !w2vee_shard_parse (self->shard_arg, &self->shard_k, &self->shard_n, &error))
+    return w2vee_tool_usage_error (COMMAND, "%s", error->message);
 
   self->splits = g_ptr_array_new_with_free_func (eval_split_free);
   for (i = 0; self->data_args[i] != NULL; i++) {
@@ -314,6 +364,47 @@ check_options (Eval *self)
   return -1;
 }
 
+/* The header of self->run: exits, and for a shard what identifies the run (model and
+ * manifest digests). */
+static gboolean
+describe_run (Eval *self, GError **error)
+{
+  W2veeEvalRun *run = self->run = w2vee_eval_run_new ();
+  g_autofree char *real = NULL;
+  guint i;
+
+  run->n_exits = self->n_exits;
+  run->layers = g_memdup2 (self->layers, self->n_exits * sizeof (guint));
+  run->gflop = g_new (double, self->n_exits);
+  for (i = 0; i < self->n_exits; i++)
+    run->gflop[i] = w2vee_model_gflop (self->model, i + 1, W2VEE_SAMPLE_RATE);
+  run->shard = self->shard_k;
+  run->n_shards = self->shard_n;
+  for (i = 0; i < self->splits->len; i++) {
+    const EvalSplit *split = self->splits->pdata[i];
+
+    g_ptr_array_add (run->splits, w2vee_eval_split_new (split->name, split->manifest,
+        split->items->len));
+  }
+  if (self->shard_n == 0)
+    return TRUE;
+
+  real = realpath (w2vee_model_path (self->model), NULL);
+  run->model = g_strdup (real != NULL ? real : w2vee_model_path (self->model));
+  run->model_sha256 = w2vee_shard_model_digest (run->model, error);
+  if (run->model_sha256 == NULL)
+    return FALSE;
+  run->load_flags = w2vee_tool_load_flags ();  /* the digest covers the file read */
+  for (i = 0; i < self->splits->len; i++) {
+    W2veeEvalSplit *split = run->splits->pdata[i];
+
+    split->manifest_sha256 = w2vee_shard_file_sha256 (split->manifest, error);
+    if (split->manifest_sha256 == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* Reads the manifests, makes OUTDIR and loads the model; returns an exit status or -1. */
 static int
 prepare (Eval *self)
@@ -342,7 +433,58 @@ prepare (Eval *self)
   self->layers = g_new (guint, self->n_exits);
   for (i = 0; i < self->n_exits; i++)
     self->layers[i] = w2vee_model_exit_layer (self->model, i + 1);
+  if (!describe_run (self, &error)) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return W2VEE_EXIT_RUNTIME;
+  }
   return -1;
+}
+
+/* Writes OUTDIR/wer_results.txt; FALSE after printing the error. */
+static gboolean
+write_wer_results (const char *out_dir, const GString *wer_report)
+{
+  g_autofree char *path = g_build_filename (out_dir, WER_RESULTS, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_set_contents (path, wer_report->str, wer_report->len, &error)) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --merge DIR...: reports the whole run the shards in @dirs make; returns the exit
+ * status. */
+static int
+merge (Eval *self, char **dirs, GString *wer_report)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+  guint i;
+
+  self->run = w2vee_shard_merge (dirs, &status, &error);
+  if (self->run == NULL) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return status;
+  }
+  if (g_mkdir_with_parents (self->out_dir, 0777) != 0) {
+    int errsv = errno;
+    fprintf (stderr, "w2vee " COMMAND ": cannot write to %s: %s\n", self->out_dir,
+        g_strerror (errsv));
+    return W2VEE_EXIT_RUNTIME;
+  }
+  for (i = 0; i < self->run->splits->len; i++) {
+    if (!report_split (self->run, self->run->splits->pdata[i], self->out_dir, wer_report,
+            &error)) {
+      fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+      return W2VEE_EXIT_RUNTIME;
+    }
+  }
+  if (!write_wer_results (self->out_dir, wer_report)
+      || !w2vee_tool_flush_stdout (COMMAND))
+    return W2VEE_EXIT_RUNTIME;
+  return W2VEE_EXIT_OK;
 }
 
 int
@@ -361,16 +503,22 @@ w2vee_cmd_eval (int argc, char **argv)
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
       "Print the model and each item's inference time to stderr", NULL },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &self.shard_arg,
+      "Run shard K of N: item i (0-based, manifest order) of every split when i mod N "
+      "= K - 1; writes OUTDIR/" W2VEE_SHARD_FILE " for --merge", "K/N" },
+    { "merge", 0, 0, G_OPTION_ARG_NONE, &self.merge,
+      "Merge the shard folders given as arguments into OUTDIR: the same files and table "
+      "as one whole run", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) wer_report = g_string_new (NULL);
-  g_autofree char *wer_path = NULL;
   int status;
   guint i;
 
-  context = g_option_context_new ("- layerwise WER and CER of a model on manifests");
+  context = g_option_context_new ("[--merge SHARD_DIR...] - layerwise WER and CER of a "
+      "model on manifests");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
   g_option_context_set_description (context,
@@ -386,11 +534,18 @@ w2vee_cmd_eval (int argc, char **argv)
       "Examples:\n"
       "  w2vee eval -d test=test.tsv -o results\n"
       "  w2vee eval -m MODEL_DIR -d clean=clean.tsv -d other=other.tsv -o results\n"
+      "  w2vee eval -d test=test.tsv --shard 2/3 -o shards/2     (docs/scaling.md)\n"
+      "  w2vee eval --merge shards/1 shards/2 shards/3 -o results\n"
       "\n"
-      "Exit status: 0 success, 1 runtime error (model, manifest, audio), 2 usage error.");
-  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, FALSE);
+      "Exit status: 0 success, 1 runtime error (model, manifest, audio, unreadable\n"
+      "shard), 2 usage error, " G_STRINGIFY (W2VEE_EXIT_SHARDS) " the shards given to "
+      "--merge are not one whole run (of\n"
+      "different runs, a shard missing or unfinished, a shard given twice).");
+  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
   if (status < 0)
-    status = check_options (&self);
+    status = check_options (&self, argc, argv);
+  if (status < 0 && self.merge)
+    status = merge (&self, argv + 1, wer_report);
   if (status < 0)
     status = prepare (&self);
   if (status >= 0)
@@ -398,16 +553,21 @@ w2vee_cmd_eval (int argc, char **argv)
 
   status = W2VEE_EXIT_RUNTIME;
   for (i = 0; i < self.splits->len; i++) {
-    if (!eval_split (&self, self.splits->pdata[i], wer_report, &error)) {
+    if (!eval_split (&self, i, wer_report, &error)) {
       fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
       goto out;
     }
   }
-  wer_path = g_build_filename (self.out_dir, WER_RESULTS, NULL);
-  if (!g_file_set_contents (wer_path, wer_report->str, wer_report->len, &error)) {
-    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+  if (self.shard_n > 0) {
+    if (!w2vee_shard_write (self.run, self.out_dir, &error)) {
+      fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+      goto out;
+    }
+    status = w2vee_tool_flush_stdout (COMMAND) ? W2VEE_EXIT_OK : W2VEE_EXIT_RUNTIME;
     goto out;
   }
+  if (!write_wer_results (self.out_dir, wer_report))
+    goto out;
   if (!w2vee_tool_flush_stdout (COMMAND))
     goto out;
   status = W2VEE_EXIT_OK;
