@@ -508,6 +508,42 @@ def case_long_file(e):
     check(f"{len(segs)} segment" in err, "-v does not report the segments")
 
 
+def case_manifest_shard(e):
+    """--manifest lists the files (first column, blank lines and CRLF as eval reads);
+    --shard K/N keeps file i when i mod N = K - 1: each shard's lines are exactly those
+    of the whole run at its indices, the names as with several files."""
+    model = e.model("small_group")
+    ref = e.ref("small_group", "ref_prefix")
+    files = []
+    for i in range(5):
+        files.append(e.path(f"clip {i}.wav"))
+        shutil.copyfile(ref["wav"], files[-1])
+    manifest = e.path("list.tsv")
+    with open(manifest, "w", encoding="utf-8", newline="") as f:
+        f.write(f"{files[0]}\tSOME TRANSCRIPT\n{files[1]}\n\n{files[2]}\t\r\n"
+                f"{files[3]}\tX\n{files[4]}")
+    _, whole, _ = e.run("transcribe", "-m", model, *files, expect=0)
+    _, listed, _ = e.run("transcribe", "-m", model, "--manifest", manifest, expect=0)
+    check(listed == whole, f"--manifest differs from the files given:\n{listed}\n{whole}")
+    lines = whole.splitlines()
+    check(len(lines) == 5, f"whole run: {whole!r}")
+    for n in (2, 3, 7):
+        for k in range(1, n + 1):
+            _, out, _ = e.run("transcribe", "-m", model, "--manifest", manifest,
+                              "--shard", f"{k}/{n}", expect=0)
+            want = [line for i, line in enumerate(lines) if i % n == k - 1]
+            check(out.splitlines() == want, f"shard {k}/{n}: {out!r}, want {want!r}")
+    _, out, _ = e.run("transcribe", "-m", model, "--shard", "2/2", files[0], files[1],
+                      expect=0)
+    check(out.splitlines() == [lines[1]], f"--shard of FILE...: {out!r}")
+    for args in (["--manifest", manifest, files[0]], ["--manifest", manifest, "--shard",
+                 "3/2"], ["--manifest", manifest, "--shard", "0/2"], ["--shard", "x"]):
+        _, out, err = e.run("transcribe", "-m", model, *args, expect=2)
+        check(out == "" and "w2vee transcribe:" in err, f"{args}: {err!r}")
+    _, _, err = e.run("transcribe", "-m", model, "--manifest", e.path("none.tsv"), expect=1)
+    check("none.tsv" in err, f"missing manifest not named: {err!r}")
+
+
 CASES = {
     "help": case_help,
     "usage-errors": case_usage_errors,
@@ -519,6 +555,7 @@ CASES = {
     "subtitles": case_subtitles,
     "long-file": case_long_file,
     "segmentation": case_segmentation,
+    "manifest-shard": case_manifest_shard,
 }
 
 
