@@ -3,14 +3,14 @@
 /* w2vee_model_load_shared() (engine/model-cache.c) on tiny models written from C
  * (tiny-model.h): one model per key, keys that differ (flags, a rewritten file),
  * weak entries, failed loads, and threads loading and dropping concurrently. */
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "model.h"
+#include "test-support.h"
 #include "tiny-model.h"
 
 typedef struct {
-  char *tmp;     /* temporary folder, removed afterwards */
+  char *tmp;     /* scratch folder (test-support.h), removed with the run's */
   char *dir_a;   /* TMP/a: the tiny model */
   char *dir_b;   /* TMP/b: the tiny model with another seed */
 } Fixture;
@@ -33,10 +33,8 @@ write_model (const char *dir, guint32 seed)
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->tmp = g_dir_make_tmp ("w2vee-cache-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->tmp = test_new_dir ();
+  g_assert_cmpint (g_mkdir_with_parents (f->tmp, 0700), ==, 0);
   f->dir_a = g_build_filename (f->tmp, "a", NULL);
   f->dir_b = g_build_filename (f->tmp, "b", NULL);
   write_model (f->dir_a, 1);
@@ -44,28 +42,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-
-    if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (path);
-    else
-      g_unlink (path);
-  }
-  g_rmdir (dir);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   /* every test drops all its references: weak entries leave nothing behind */
   g_assert_cmpuint (w2vee_model_cache_n_entries (), ==, 0);
-  remove_tree (f->tmp);
+  test_remove_tree (f->tmp);
   g_free (f->tmp);
   g_free (f->dir_a);
   g_free (f->dir_b);
@@ -227,7 +208,7 @@ test_threads (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  test_support_init (&argc, &argv, "engine");
   g_test_add ("/engine/cache/same-key", Fixture, NULL, fixture_set_up, test_same_key,
       fixture_tear_down);
   g_test_add ("/engine/cache/changed-file", Fixture, NULL, fixture_set_up,
@@ -236,5 +217,5 @@ main (int argc, char **argv)
       fixture_tear_down);
   g_test_add ("/engine/cache/threads", Fixture, NULL, fixture_set_up, test_threads,
       fixture_tear_down);
-  return g_test_run ();
+  return test_support_run ();
 }
