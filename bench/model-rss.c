@@ -21,20 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "peak-rss.h"
 #include "w2vee/w2vee.h"
-
-/* Peak resident set (VmHWM) of this process in KiB, or 0 when unknown. */
-static guint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  line = strstr (status, "VmHWM:");
-  return line != NULL ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
-}
 
 int
 main (int argc, char **argv)
@@ -103,7 +91,7 @@ main (int argc, char **argv)
       goto failed;
   }
 
-  peak = peak_rss_kib () * 1024;
+  peak = w2vee_peak_rss_bytes ();
   weights = w2vee_model_weight_bytes (models->pdata[0]);
   budget = weights + (guint64) instances * workspace + (100u << 20);
   printf ("mode=%s instances=%d weights_mib=%.1f workspace_mib=%.1f peak_rss_mib=%.1f "

@@ -21,19 +21,8 @@
 
 #include <gst/gst.h>
 
+#include "peak-rss.h"
 #include "w2vee/w2vee.h"
-
-static guint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  line = strstr (status, "VmHWM:");
-  return line != NULL ? g_ascii_strtoull (line + 6, NULL, 10) : 0;
-}
 
 int
 main (int argc, char **argv)
@@ -98,7 +87,7 @@ main (int argc, char **argv)
     fprintf (stderr, "measure-instances: %s\n", err->message);
     status = 1;
   } else {
-    guint64 peak = peak_rss_kib ();
+    guint64 peak = w2vee_peak_rss_bytes ();
 
     /* the weights' size, from a load made after the peak was read */
     model = w2vee_model_load (model_dir, &error);
@@ -109,7 +98,7 @@ main (int argc, char **argv)
       weights = w2vee_model_weight_bytes (model);
       w2vee_model_unref (model);
       printf ("instances=%d peak_rss_mib=%.1f weights_mib=%.1f\n", instances,
-          peak / 1024.0, weights / 1048576.0);
+          peak / 1048576.0, weights / 1048576.0);
     }
   }
   gst_message_unref (msg);
