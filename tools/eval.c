@@ -4,12 +4,15 @@
  *
  *   w2vee eval [-m MODEL] -d NAME=MANIFEST.tsv [-d ...] -o OUTDIR [-t N] [-v]
  *              [--exit-policy P [--exit-threshold T] [--exit-score R]] [--entropy]
- *              [--exit-sweep]
+ *              [--exit-sweep] [--lm LM] [--lexicon LEX] [--beam-size N] ...
+ *   w2vee eval ... --shard K/N -o SHARDDIR      (items i with i mod N = K - 1)
+ *   w2vee eval --merge SHARDDIR... -o OUTDIR    (shard.h, docs/scaling.md)
  *
  * A manifest line is "path<TAB>transcript" (path relative to the current directory).
  * Every item is one utterance: it is decoded whole and runs through the encoder in one
  * forward pass, up to the deepest exit, and every exit's head is decoded by CTC greedy,
- * or by beam search with --lm / --lexicon (no segmentation; items longer than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
+ * or by beam search with --lm / --lexicon (decoding.h; no segmentation; items longer
+ * than W2VEE_TOOL_MAX_PASS_SECONDS are refused). One
  * session serves all items: it is created for the first item and replaced only when an
  * item is longer than it accepts, by one sized for that item rounded up to whole seconds.
  *
@@ -20,10 +23,13 @@
  * --exit-policy, each item also runs under the policy (policy.h) and a policy line
  * follows the table; --entropy writes OUTDIR/NAME_scores.tsv (every item's score of
  * every exit under every rule, with its error counts); --exit-sweep prints the
- * confidence policy over a range of thresholds, computed from the same scores.
+ * confidence policy over a range of thresholds, computed from the same scores. These
+ * three need the session's per-item scores, which shard.json does not carry: they are
+ * refused with --shard and --merge (a usage error).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -31,6 +37,7 @@
 #include "common.h"
 #include "decoding.h"
 #include "policy.h"
+#include "shard.h"
 #include "wer.h"
 #include "w2vee/w2vee.h"
 
@@ -53,10 +60,10 @@ typedef struct {
   GArray *items;    /* (EvalItem) in manifest order */
 } EvalSplit;
 
-/* Sums over the items of one split, for the table on stdout. */
+/* What one split's items add up to besides their W2veeEvalResult: decoding times
+ * (-v) and the policy, scores and sweep data (never in a shard). */
 typedef struct {
   double audio_s;  /* decoded audio, seconds */
-  double infer_s;  /* forward passes and CTC decoding, seconds */
   double forward_s;  /* forward passes alone, seconds */
   double *decode_s;  /* (n_exits) CTC decoding of each exit, seconds */
   const char *decoder; /* W2veeTranscript.decoder of the last item */
@@ -68,6 +75,7 @@ typedef struct {
   GArray *item_counts;  /* (W2veeErrorCounts) */
   GArray *item_scores;  /* (double) the policy rule's score */
   GArray *item_gflop;   /* (double) */
+  GString *scores;      /* NAME_scores.tsv (--entropy), or NULL */
 } EvalTotals;
 
 typedef struct {
@@ -77,6 +85,9 @@ typedef struct {
   char *out_dir;          /* -o */
   gint threads;           /* -t; -1 when not given */
   gboolean verbose;       /* -v */
+  char *shard_arg;        /* --shard K/N, or NULL */
+  gboolean merge;         /* --merge: the arguments are shard folders */
+  guint shard_k, shard_n; /* parsed --shard; 0 of 0 without it */
   W2veeToolPolicy policy; /* --exit-policy, --exit-threshold, --exit-score */
   gboolean entropy;       /* --entropy */
   gboolean sweep;         /* --exit-sweep */
@@ -90,6 +101,7 @@ typedef struct {
   gsize session_max;
   guint n_exits;
   guint *layers;          /* (n_exits) layer each exit reads */
+  W2veeEvalRun *run;      /* header and results; its splits parallel @splits */
 } Eval;
 
 static void
@@ -120,6 +132,8 @@ eval_clear (Eval *self)
   g_clear_pointer (&self->model, w2vee_model_unref);
   w2vee_tool_decode_options_clear (&self->dec);
   g_clear_pointer (&self->splits, g_ptr_array_unref);
+  g_clear_pointer (&self->run, w2vee_eval_run_free);
+  g_free (self->shard_arg);
   g_free (self->layers);
   g_free (self->model_arg);
   g_strfreev (self->data_args);
@@ -197,7 +211,7 @@ read_manifest (EvalSplit *split, GError **error)
 /* Appends the NAME_scores.tsv row of exit @exit of one item: its scores under every
  * rule (from the session's last run) and its error counts @one. */
 static void
-append_scores_row (GString *out, Eval *self, const char *path, gsize n, guint exit,
+append_scores_row (GString *out, const Eval *self, const char *path, gsize n, guint exit,
     double gflop, const W2veeErrorCounts *one)
 {
   guint r;
@@ -252,9 +266,9 @@ eval_item_policy (Eval *self, const EvalItem *item, const float *samples, gsize 
 /* --exit-sweep: the confidence policy's WER, CER and cost over thresholds, from the
  * per-item scores and error counts of the split's full runs. */
 static void
-print_sweep (Eval *self, const EvalSplit *split, const EvalTotals *totals)
+print_sweep (const Eval *self, guint n_items, const EvalTotals *totals)
 {
-  guint n_items = split->items->len, i, k, n_steps = (guint) (1.0 / SWEEP_STEP + 0.5);
+  guint i, k, n_steps = (guint) (1.0 / SWEEP_STEP + 0.5);
 
   for (k = 0; k <= n_steps; k++) {
     double threshold = k * SWEEP_STEP, gflop = 0.0;
@@ -279,16 +293,17 @@ print_sweep (Eval *self, const EvalSplit *split, const EvalTotals *totals)
   }
 }
 
-/* Runs item @index of @split through every exit in one forward pass; adds its errors
- * to @counts (n_exits), its block of NAME_results.txt to @report and its times to
+/* Runs item @index of @split through every exit in one forward pass; adds its result
+ * (transcripts and times) to @out, and its policy run, scores and decoding times to
  * @totals. FALSE with @error naming the manifest line and the reason. */
 static gboolean
-eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *counts,
-    GString *report, GString *scores, EvalTotals *totals, GError **error)
+eval_item (Eval *self, const EvalSplit *split, guint index, W2veeEvalSplit *out,
+    EvalTotals *totals, GError **error)
 {
   const EvalItem *item = &g_array_index (split->items, EvalItem, index);
   g_autofree float *samples = NULL;  /* (n) */
   g_autoptr (GPtrArray) hyps = g_ptr_array_new_with_free_func (g_free);  /* (n_exits) */
+  W2veeEvalResult result = { .index = index };
   g_autoptr (GError) local_error = NULL;
   gsize n = 0, session_samples;
   double t0, item_s;
@@ -323,12 +338,12 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
     totals->decode_s[e - 1] += (w2vee_tool_now_ms () - t_dec) / 1000.0;
     totals->decoder = transcript->decoder;
     hyp = w2vee_score_normalize (transcript->text);
-
-    w2vee_error_counts_add (&one, item->reference, hyp);
-    w2vee_error_counts_merge (&counts[e - 1], &one);
     g_ptr_array_add (hyps, hyp);
-    if (scores != NULL)
-      append_scores_row (scores, self, item->path, n, e, gflop, &one);
+    if (totals->scores == NULL && !self->sweep)
+      continue;
+    w2vee_error_counts_add (&one, item->reference, hyp);
+    if (totals->scores != NULL)
+      append_scores_row (totals->scores, self, item->path, n, e, gflop, &one);
     if (self->sweep) {
       double score = w2vee_session_exit_score (self->session, e, self->policy.rule);
 
@@ -341,10 +356,14 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeErrorCounts *co
       && !eval_item_policy (self, item, samples, n, totals, &local_error))
     goto failed;
   item_s = (w2vee_tool_now_ms () - t0) / 1000.0;
-  totals->infer_s += item_s;
   totals->audio_s += (double) n / W2VEE_SAMPLE_RATE;
-  w2vee_report_append_item (report, item->path, item->reference, self->n_exits,
-      self->layers, (const char *const *) hyps->pdata);
+  g_ptr_array_add (hyps, NULL);
+  result.file = g_strdup (item->path);
+  result.reference = g_strdup (item->reference);
+  result.hypotheses = (char **) g_ptr_array_steal (hyps, NULL);
+  result.n_samples = n;
+  result.infer_s = item_s;
+  w2vee_eval_split_add (out, &result);
 
   if (self->verbose)
     fprintf (stderr, "w2vee " COMMAND ": %s %u/%u %s: %.2f s of audio, inference "
@@ -358,33 +377,89 @@ failed:
   return FALSE;
 }
 
-/* Scores every item of @split; writes OUTDIR/NAME_results.txt, appends the split's
- * block to @wer_report and prints its table. */
+/* Scores @split of @run (all its items): writes OUTDIR/NAME_results.txt unless
+ * @out_dir is NULL, appends the split's block to @wer_report and prints its table,
+ * then the policy and sweep lines of @totals (NULL when merging: shards carry none).
+ * Sums run over the items in manifest order, so a merged run prints what one whole
+ * run does. */
 static gboolean
-eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **error)
+report_split (const Eval *self, const W2veeEvalRun *run, const W2veeEvalSplit *split,
+    const char *out_dir, const EvalTotals *totals, GString *wer_report, GError **error)
 {
-  g_autofree char *file = g_strconcat (split->name, RESULTS_SUFFIX, NULL);
-  g_autofree char *path = g_build_filename (self->out_dir, file, NULL);
-  g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, self->n_exits);
-  g_autofree double *wer = g_new (double, self->n_exits);  /* (n_exits) */
+  g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, run->n_exits);
+  g_autofree double *wer = g_new (double, run->n_exits);  /* (n_exits) */
   g_autoptr (GString) report = g_string_new (NULL);
+  double audio_s = 0.0, infer_s = 0.0;
+  guint i, e;
+
+  for (i = 0; i < split->results->len; i++) {
+    const W2veeEvalResult *r = &g_array_index (split->results, W2veeEvalResult, i);
+
+    for (e = 0; e < run->n_exits; e++)
+      w2vee_error_counts_add (&counts[e], r->reference, r->hypotheses[e]);
+    infer_s += r->infer_s;
+    audio_s += (double) r->n_samples / W2VEE_SAMPLE_RATE;
+    w2vee_report_append_item (report, r->file, r->reference, run->n_exits,
+        run->layers, (const char *const *) r->hypotheses);
+  }
+  if (out_dir != NULL) {
+    g_autofree char *file = g_strconcat (split->name, RESULTS_SUFFIX, NULL);
+    g_autofree char *path = g_build_filename (out_dir, file, NULL);
+
+    if (!g_file_set_contents (path, report->str, report->len, error))
+      return FALSE;
+  }
+
+  for (e = 0; e < run->n_exits; e++)
+    wer[e] = w2vee_error_counts_wer (&counts[e]);
+  w2vee_report_append_split (wer_report, split->name, run->n_exits, run->layers, wer);
+
+  printf ("split=%s items=%u audio_s=%.2f infer_s=%.2f rtf=%.4f\n", split->name,
+      split->results->len, audio_s, infer_s, audio_s > 0 ? infer_s / audio_s : 0.0);
+  printf ("%4s %5s %8s %7s %7s\n", "exit", "layer", "gflop/s", "WER", "CER");
+  for (e = 0; e < run->n_exits; e++)
+    printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, run->layers[e], run->gflop[e], wer[e],
+        w2vee_error_counts_cer (&counts[e]));
+  if (totals != NULL && self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
+    /* the policy's cost is what its runs computed: GFLOP per second of audio */
+    printf ("policy=%s threshold=%g WER=%.4f CER=%.4f gflop/s=%.4f mean_layer=%.2f\n",
+        w2vee_tool_policy_name (self->policy.kind), self->policy.threshold,
+        w2vee_error_counts_wer (&totals->policy_counts),
+        w2vee_error_counts_cer (&totals->policy_counts),
+        totals->audio_s > 0 ? totals->policy_gflop / totals->audio_s : 0.0,
+        (double) totals->policy_layers / split->results->len);
+  }
+  if (totals != NULL && self->sweep)
+    print_sweep (self, split->results->len, totals);
+  printf ("\n");
+  fflush (stdout);
+  return TRUE;
+}
+
+/* Scores the items of split @s that are this run's (all, or the shard's own); a whole
+ * run then reports the split (report_split()) and writes its NAME_scores.tsv. */
+static gboolean
+eval_split (Eval *self, guint s, GString *wer_report, GError **error)
+{
+  const EvalSplit *split = self->splits->pdata[s];
+  W2veeEvalSplit *out = self->run->splits->pdata[s];
   g_autoptr (GString) scores = self->entropy ? g_string_new (NULL) : NULL;
   g_autoptr (GArray) item_counts = g_array_new (FALSE, FALSE, sizeof (W2veeErrorCounts));
   g_autoptr (GArray) item_scores = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) item_gflop = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree double *decode_s = g_new0 (double, self->n_exits);
   EvalTotals totals = { .item_counts = item_counts, .item_scores = item_scores,
-    .item_gflop = item_gflop, .decode_s = decode_s };
+    .item_gflop = item_gflop, .decode_s = decode_s, .scores = scores };
   guint i, e;
 
   if (scores != NULL)
     append_scores_header (scores);
   for (i = 0; i < split->items->len; i++) {
-    if (!eval_item (self, split, i, counts, report, scores, &totals, error))
+    if (self->shard_n > 0 && i % self->shard_n != self->shard_k - 1)
+      continue;
+    if (!eval_item (self, split, i, out, &totals, error))
       return FALSE;
   }
-  if (!g_file_set_contents (path, report->str, report->len, error))
-    return FALSE;
   if (scores != NULL) {
     g_autofree char *scores_file = g_strconcat (split->name, SCORES_SUFFIX, NULL);
     g_autofree char *scores_path = g_build_filename (self->out_dir, scores_file, NULL);
@@ -392,32 +467,10 @@ eval_split (Eval *self, const EvalSplit *split, GString *wer_report, GError **er
     if (!g_file_set_contents (scores_path, scores->str, scores->len, error))
       return FALSE;
   }
-
-  for (e = 0; e < self->n_exits; e++)
-    wer[e] = w2vee_error_counts_wer (&counts[e]);
-  w2vee_report_append_split (wer_report, split->name, self->n_exits, self->layers, wer);
-
-  printf ("split=%s items=%u audio_s=%.2f infer_s=%.2f rtf=%.4f\n", split->name,
-      split->items->len, totals.audio_s, totals.infer_s,
-      totals.audio_s > 0 ? totals.infer_s / totals.audio_s : 0.0);
-  printf ("%4s %5s %8s %7s %7s\n", "exit", "layer", "gflop/s", "WER", "CER");
-  for (e = 0; e < self->n_exits; e++)
-    printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, self->layers[e],
-        w2vee_model_gflop (self->model, e + 1, W2VEE_SAMPLE_RATE), wer[e],
-        w2vee_error_counts_cer (&counts[e]));
-  if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
-    /* the policy's cost is what its runs computed: GFLOP per second of audio */
-    printf ("policy=%s threshold=%g WER=%.4f CER=%.4f gflop/s=%.4f mean_layer=%.2f\n",
-        w2vee_tool_policy_name (self->policy.kind), self->policy.threshold,
-        w2vee_error_counts_wer (&totals.policy_counts),
-        w2vee_error_counts_cer (&totals.policy_counts),
-        totals.audio_s > 0 ? totals.policy_gflop / totals.audio_s : 0.0,
-        (double) totals.policy_layers / split->items->len);
-  }
-  if (self->sweep)
-    print_sweep (self, split, &totals);
-  printf ("\n");
-  fflush (stdout);
+  /* a shard prints its own items' table; its report is shard.json */
+  if (!report_split (self, self->run, out, self->shard_n > 0 ? NULL : self->out_dir,
+          &totals, wer_report, error))
+    return FALSE;
   if (self->verbose) {
     for (e = 0; e < self->n_exits; e++)
       fprintf (stderr, "w2vee " COMMAND ": split=%s exit=%u decoder=%s decode_s=%.2f "
@@ -446,22 +499,43 @@ split_name_ok (const char *name)
 
 /* Checks the options and parses -d; returns an exit status or -1 to go on. */
 static int
-check_options (Eval *self)
+check_options (Eval *self, int argc, char **argv)
 {
+  g_autoptr (GError) error = NULL;
   guint i;
   int status;
 
-  if (self->data_args == NULL || self->data_args[0] == NULL)
-    return w2vee_tool_usage_error (COMMAND, "no -d NAME=MANIFEST given");
   if (self->out_dir == NULL || self->out_dir[0] == '\0')
     return w2vee_tool_usage_error (COMMAND, "no -o OUTDIR given");
-  if (self->threads != -1 && self->threads < 1)
-    return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
   if ((status = w2vee_tool_policy_parse (COMMAND, &self->policy)) >= 0)
     return status;
   if (self->sweep && self->policy.kind != W2VEE_TOOL_POLICY_CONFIDENCE)
     return w2vee_tool_usage_error (COMMAND,
         "--exit-sweep needs --exit-policy confidence");
+  /* shard.json carries transcripts, not the session's per-item scores and policy runs */
+  if ((self->merge || self->shard_arg != NULL)
+      && (self->policy.kind != W2VEE_TOOL_POLICY_FIXED || self->entropy))
+    return w2vee_tool_usage_error (COMMAND, "--exit-policy, --entropy and --exit-sweep "
+        "do not go with %s: run them on the whole manifest", self->merge ? "--merge"
+        : "--shard");
+  if (self->merge) {
+    if (self->data_args != NULL || self->shard_arg != NULL || self->model_arg != NULL
+        || self->dec.lm != NULL || self->dec.lexicon != NULL)
+      return w2vee_tool_usage_error (COMMAND, "--merge takes shard folders and -o "
+          "only (the shards name the model, the decoder and the manifests)");
+    if (argc < 2)
+      return w2vee_tool_usage_error (COMMAND, "--merge needs the shard folders");
+    return -1;
+  }
+  if (argc > 1)
+    return w2vee_tool_usage_error (COMMAND, "unexpected argument '%s'", argv[1]);
+  if (self->data_args == NULL || self->data_args[0] == NULL)
+    return w2vee_tool_usage_error (COMMAND, "no -d NAME=MANIFEST given");
+  if (self->threads != -1 && self->threads < 1)
+    return w2vee_tool_usage_error (COMMAND, "-t takes a number of threads >= 1");
+  if (self->shard_arg != NULL
+      && !w2vee_shard_parse (self->shard_arg, &self->shard_k, &self->shard_n, &error))
+    return w2vee_tool_usage_error (COMMAND, "%s", error->message);
 
   self->splits = g_ptr_array_new_with_free_func (eval_split_free);
   for (i = 0; self->data_args[i] != NULL; i++) {
@@ -492,12 +566,96 @@ check_options (Eval *self)
   return -1;
 }
 
+/* SHA-256 of @path, or "none" when @path is NULL. */
+static char *
+digest_or_none (const char *path, GError **error)
+{
+  return path != NULL ? w2vee_shard_file_sha256 (path, error) : g_strdup ("none");
+}
+
+/* The decoder options of a shard's header: every beam-search parameter as used and the
+ * digests of the LM, lexicon and tokens files (their paths may differ between
+ * machines). NULL with @error naming an unreadable file. */
+static char *
+describe_decoder (const W2veeToolDecodeOptions *dec, GError **error)
+{
+  W2veeDecoderParams p;
+  g_autofree char *lm_path = NULL, *lm = NULL, *lexicon = NULL, *tokens = NULL;
+  char num[4][G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (dec->lm != NULL && (lm_path = w2vee_tool_lm_path (dec, error)) == NULL)
+    return NULL;
+  if ((lm = digest_or_none (lm_path, error)) == NULL
+      || (lexicon = digest_or_none (dec->lexicon, error)) == NULL
+      || (tokens = digest_or_none (dec->tokens, error)) == NULL)
+    return NULL;
+  w2vee_tool_decoder_params (dec, &p);
+  return g_strdup_printf ("lm_sha256=%s lexicon_sha256=%s tokens_sha256=%s beam_size=%u "
+      "beam_size_token=%u beam_threshold=%s lm_weight=%s word_score=%s unk_score=%s", lm,
+      lexicon, tokens, p.beam_size, p.beam_size_token,
+      g_ascii_dtostr (num[0], sizeof num[0], p.beam_threshold),
+      g_ascii_dtostr (num[1], sizeof num[1], p.lm_weight),
+      g_ascii_dtostr (num[2], sizeof num[2], p.word_score),
+      g_ascii_dtostr (num[3], sizeof num[3], p.unk_score));
+}
+
+/* The header of self->run: exits, and for a shard what identifies the run (model and
+ * manifest digests). */
+static gboolean
+describe_run (Eval *self, GError **error)
+{
+  W2veeEvalRun *run = self->run = w2vee_eval_run_new ();
+  g_autofree char *real = NULL;
+  guint i;
+
+  run->decoder = g_strdup (self->decoder != NULL ? w2vee_decoder_name (self->decoder)
+      : "ctc-greedy");
+  run->decoder_options = g_strdup ("");
+  run->n_exits = self->n_exits;
+  run->layers = g_memdup2 (self->layers, self->n_exits * sizeof (guint));
+  run->gflop = g_new (double, self->n_exits);
+  for (i = 0; i < self->n_exits; i++)
+    run->gflop[i] = w2vee_model_gflop (self->model, i + 1, W2VEE_SAMPLE_RATE);
+  run->shard = self->shard_k;
+  run->n_shards = self->shard_n;
+  for (i = 0; i < self->splits->len; i++) {
+    const EvalSplit *split = self->splits->pdata[i];
+
+    g_ptr_array_add (run->splits, w2vee_eval_split_new (split->name, split->manifest,
+        split->items->len));
+  }
+  if (self->shard_n == 0)
+    return TRUE;
+
+  real = realpath (w2vee_model_path (self->model), NULL);
+  run->model = g_strdup (real != NULL ? real : w2vee_model_path (self->model));
+  run->model_sha256 = w2vee_shard_model_digest (run->model, error);
+  if (run->model_sha256 == NULL)
+    return FALSE;
+  run->load_flags = w2vee_tool_load_flags ();  /* the digest covers the file read */
+  for (i = 0; i < self->splits->len; i++) {
+    W2veeEvalSplit *split = run->splits->pdata[i];
+
+    split->manifest_sha256 = w2vee_shard_file_sha256 (split->manifest, error);
+    if (split->manifest_sha256 == NULL)
+      return FALSE;
+  }
+  if (self->decoder != NULL) {
+    g_free (run->decoder_options);
+    run->decoder_options = describe_decoder (&self->dec, error);
+    if (run->decoder_options == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* Reads the manifests, makes OUTDIR and loads the model; returns an exit status or -1. */
 static int
 prepare (Eval *self)
 {
   g_autoptr (GError) error = NULL;
   guint i;
+  int status;
 
   for (i = 0; i < self->splits->len; i++) {
     if (!read_manifest (self->splits->pdata[i], &error)) {
@@ -523,7 +681,60 @@ prepare (Eval *self)
   if (!w2vee_tool_decoder_new (COMMAND, self->model, &self->dec, self->verbose,
           &self->decoder))
     return W2VEE_EXIT_RUNTIME;
-  return w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model);
+  if ((status = w2vee_tool_policy_resolve (COMMAND, &self->policy, self->model)) >= 0)
+    return status;
+  if (!describe_run (self, &error)) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return W2VEE_EXIT_RUNTIME;
+  }
+  return -1;
+}
+
+/* Writes OUTDIR/wer_results.txt; FALSE after printing the error. */
+static gboolean
+write_wer_results (const char *out_dir, const GString *wer_report)
+{
+  g_autofree char *path = g_build_filename (out_dir, WER_RESULTS, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_set_contents (path, wer_report->str, wer_report->len, &error)) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --merge DIR...: reports the whole run the shards in @dirs make; returns the exit
+ * status. */
+static int
+merge (Eval *self, char **dirs, GString *wer_report)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+  guint i;
+
+  self->run = w2vee_shard_merge (dirs, &status, &error);
+  if (self->run == NULL) {
+    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+    return status;
+  }
+  if (g_mkdir_with_parents (self->out_dir, 0777) != 0) {
+    int errsv = errno;
+    fprintf (stderr, "w2vee " COMMAND ": cannot write to %s: %s\n", self->out_dir,
+        g_strerror (errsv));
+    return W2VEE_EXIT_RUNTIME;
+  }
+  for (i = 0; i < self->run->splits->len; i++) {
+    if (!report_split (self, self->run, self->run->splits->pdata[i], self->out_dir, NULL,
+            wer_report, &error)) {
+      fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+      return W2VEE_EXIT_RUNTIME;
+    }
+  }
+  if (!write_wer_results (self->out_dir, wer_report)
+      || !w2vee_tool_flush_stdout (COMMAND))
+    return W2VEE_EXIT_RUNTIME;
+  return W2VEE_EXIT_OK;
 }
 
 int
@@ -542,6 +753,12 @@ w2vee_cmd_eval (int argc, char **argv)
       "Worker threads (default: one per CPU)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
       "Print the model and each item's inference time to stderr", NULL },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &self.shard_arg,
+      "Run shard K of N: item i (0-based, manifest order) of every split when i mod N "
+      "= K - 1; writes OUTDIR/" W2VEE_SHARD_FILE " for --merge", "K/N" },
+    { "merge", 0, 0, G_OPTION_ARG_NONE, &self.merge,
+      "Merge the shard folders given as arguments into OUTDIR: the same files and table "
+      "as one whole run", NULL },
     W2VEE_TOOL_POLICY_ENTRIES (&self.policy),
     { "entropy", 0, 0, G_OPTION_ARG_NONE, &self.entropy,
       "Also write OUTDIR/NAME" SCORES_SUFFIX ": every item's confidence scores and error "
@@ -554,11 +771,11 @@ w2vee_cmd_eval (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) wer_report = g_string_new (NULL);
-  g_autofree char *wer_path = NULL;
   int status;
   guint i;
 
-  context = g_option_context_new ("- layerwise WER and CER of a model on manifests");
+  context = g_option_context_new ("[--merge SHARD_DIR...] - layerwise WER and CER of a "
+      "model on manifests");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
   w2vee_tool_decode_options_add (context, &self.dec);
@@ -572,21 +789,28 @@ w2vee_cmd_eval (int argc, char **argv)
       "  exit layer gflop/s WER CER        (then one row per exit)\n"
       "  policy=P threshold=T WER=x CER=y gflop/s=z mean_layer=L   (--exit-policy)\n"
       "  sweep policy=confidence rule=R threshold=T WER=x ...      (--exit-sweep)\n"
-      "and a blank line.\n"
-      "See docs/cli.md.\n"
+      "and a blank line. --exit-policy, --entropy and --exit-sweep need a whole run\n"
+      "(not --shard or --merge). See docs/cli.md.\n"
       W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"
       "  w2vee eval -d test=test.tsv -o results\n"
       "  w2vee eval --lm default -d test=test.tsv -o results-lm\n"
       "  w2vee eval -m MODEL_DIR -d clean=clean.tsv -d other=other.tsv -o results\n"
+      "  w2vee eval -d test=test.tsv --shard 2/3 -o shards/2     (docs/scaling.md)\n"
+      "  w2vee eval --merge shards/1 shards/2 shards/3 -o results\n"
       "\n"
-      "Exit status: 0 success, 1 runtime error (model, manifest, audio), 2 usage error.");
-  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, FALSE);
+      "Exit status: 0 success, 1 runtime error (model, manifest, audio, unreadable\n"
+      "shard), 2 usage error, " G_STRINGIFY (W2VEE_EXIT_SHARDS) " the shards given to "
+      "--merge are not one whole run (of\n"
+      "different runs, a shard missing or unfinished, a shard given twice).");
+  status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
   if (status < 0)
-    status = check_options (&self);
+    status = check_options (&self, argc, argv);
   if (status < 0)
     status = w2vee_tool_decode_options_check (COMMAND, &self.dec);
+  if (status < 0 && self.merge)
+    status = merge (&self, argv + 1, wer_report);
   if (status < 0)
     status = prepare (&self);
   if (status >= 0)
@@ -594,16 +818,21 @@ w2vee_cmd_eval (int argc, char **argv)
 
   status = W2VEE_EXIT_RUNTIME;
   for (i = 0; i < self.splits->len; i++) {
-    if (!eval_split (&self, self.splits->pdata[i], wer_report, &error)) {
+    if (!eval_split (&self, i, wer_report, &error)) {
       fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
       goto out;
     }
   }
-  wer_path = g_build_filename (self.out_dir, WER_RESULTS, NULL);
-  if (!g_file_set_contents (wer_path, wer_report->str, wer_report->len, &error)) {
-    fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+  if (self.shard_n > 0) {
+    if (!w2vee_shard_write (self.run, self.out_dir, &error)) {
+      fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
+      goto out;
+    }
+    status = w2vee_tool_flush_stdout (COMMAND) ? W2VEE_EXIT_OK : W2VEE_EXIT_RUNTIME;
     goto out;
   }
+  if (!write_wer_results (self.out_dir, wer_report))
+    goto out;
   if (!w2vee_tool_flush_stdout (COMMAND))
     goto out;
   status = W2VEE_EXIT_OK;
