@@ -23,9 +23,9 @@
  * --exit-policy, each item also runs under the policy (policy.h) and a policy line
  * follows the table; --entropy writes OUTDIR/NAME_scores.tsv (every item's score of
  * every exit under every rule, with its error counts); --exit-sweep prints the
- * confidence policy over a range of thresholds, computed from the same scores. These
- * three need the session's per-item scores, which shard.json does not carry: they are
- * refused with --shard and --merge (a usage error).
+ * confidence policy over a range of thresholds, computed from the same scores. Each
+ * item's policy run and scores are part of its result (shard.h), so a shard carries
+ * them and a merged run reports them as a whole run does (eval-report.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +36,7 @@
 
 #include "common.h"
 #include "decoding.h"
+#include "eval-report.h"
 #include "policy.h"
 #include "shard.h"
 #include "wer.h"
@@ -45,8 +46,6 @@
 #define WER_RESULTS "wer_results.txt"
 #define RESULTS_SUFFIX "_results.txt"
 #define SCORES_SUFFIX "_scores.tsv"
-/* --exit-sweep: thresholds 0, SWEEP_STEP, ..., 1 */
-#define SWEEP_STEP 0.02
 
 typedef struct {
   char *path;       /* audio file as written in the manifest, relative to the cwd */
@@ -60,23 +59,13 @@ typedef struct {
   GArray *items;    /* (EvalItem) in manifest order */
 } EvalSplit;
 
-/* What one split's items add up to besides their W2veeEvalResult: decoding times
- * (-v) and the policy, scores and sweep data (never in a shard). */
+/* The decoding times of one split's items (-v); not part of the report. */
 typedef struct {
-  double audio_s;  /* decoded audio, seconds */
-  double forward_s;  /* forward passes alone, seconds */
-  double *decode_s;  /* (n_exits) CTC decoding of each exit, seconds */
+  double audio_s;      /* decoded audio, seconds */
+  double forward_s;    /* forward passes alone, seconds */
+  double *decode_s;    /* (n_exits) decoding of each exit, seconds */
   const char *decoder; /* W2veeTranscript.decoder of the last item */
-  /* the policy run of each item (--exit-policy) */
-  W2veeErrorCounts policy_counts;
-  double policy_gflop;  /* GFLOP its exits cost */
-  guint64 policy_layers; /* layers it computed, summed over items */
-  /* per item and exit, for --exit-sweep: (n_items, n_exits) */
-  GArray *item_counts;  /* (W2veeErrorCounts) */
-  GArray *item_scores;  /* (double) the policy rule's score */
-  GArray *item_gflop;   /* (double) */
-  GString *scores;      /* NAME_scores.tsv (--entropy), or NULL */
-} EvalTotals;
+} EvalTimes;
 
 typedef struct {
   /* options */
@@ -208,43 +197,13 @@ read_manifest (EvalSplit *split, GError **error)
   return TRUE;
 }
 
-/* Appends the NAME_scores.tsv row of exit @exit of one item: its scores under every
- * rule (from the session's last run) and its error counts @one. */
-static void
-append_scores_row (GString *out, const Eval *self, const char *path, gsize n, guint exit,
-    double gflop, const W2veeErrorCounts *one)
-{
-  guint r;
-
-  g_string_append_printf (out, "%s\t%" G_GSIZE_FORMAT "\t%u\t%u\t%.6f", path, n, exit,
-      self->layers[exit - 1], gflop);
-  for (r = 0; r < W2VEE_N_SCORES; r++)
-    g_string_append_printf (out, "\t%.6f", w2vee_session_exit_score (self->session, exit,
-            (W2veeScore) r));
-  g_string_append_printf (out, "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%"
-      G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\n", one->word_errors, one->ref_words,
-      one->char_errors, one->ref_chars);
-}
-
-/* The header line of NAME_scores.tsv. */
-static void
-append_scores_header (GString *out)
-{
-  guint r;
-
-  g_string_append (out, "file\tsamples\texit\tlayer\tgflop");
-  for (r = 0; r < W2VEE_N_SCORES; r++)
-    g_string_append_printf (out, "\t%s", w2vee_score_name ((W2veeScore) r));
-  g_string_append (out, "\tword_errors\tref_words\tchar_errors\tref_chars\n");
-}
-
-/* Runs one item again, under the policy, and adds its errors and cost to @totals. */
+/* Runs one item again, under the policy, and puts its exit, transcript and cost in
+ * @result. */
 static gboolean
-eval_item_policy (Eval *self, const EvalItem *item, const float *samples, gsize n,
-    EvalTotals *totals, GError **error)
+eval_item_policy (Eval *self, const float *samples, gsize n, W2veeEvalResult *result,
+    GError **error)
 {
   g_autoptr (W2veeTranscript) transcript = NULL;
-  g_autofree char *hyp = NULL;
   const float *logits;  /* (T, V) */
   gsize n_frames;
   guint exit;
@@ -256,58 +215,33 @@ eval_item_policy (Eval *self, const EvalItem *item, const float *samples, gsize 
   transcript = w2vee_tool_decode (self->decoder, self->model, logits, n_frames, error);
   if (transcript == NULL)
     return FALSE;
-  hyp = w2vee_score_normalize (transcript->text);
-  w2vee_error_counts_add (&totals->policy_counts, item->reference, hyp);
-  totals->policy_gflop += w2vee_model_gflop (self->model, exit, n);
-  totals->policy_layers += w2vee_session_last_layer (self->session);
+  result->policy_exit = exit;
+  result->policy_hypothesis = w2vee_score_normalize (transcript->text);
+  result->policy_gflop = w2vee_model_gflop (self->model, exit, n);
+  result->policy_layers = w2vee_session_last_layer (self->session);
   return TRUE;
 }
 
-/* --exit-sweep: the confidence policy's WER, CER and cost over thresholds, from the
- * per-item scores and error counts of the split's full runs. */
-static void
-print_sweep (const Eval *self, guint n_items, const EvalTotals *totals)
-{
-  guint i, k, n_steps = (guint) (1.0 / SWEEP_STEP + 0.5);
-
-  for (k = 0; k <= n_steps; k++) {
-    double threshold = k * SWEEP_STEP, gflop = 0.0;
-    W2veeErrorCounts sum = { 0 };
-    guint64 layers = 0;
-
-    for (i = 0; i < n_items; i++) {
-      const double *scores = &g_array_index (totals->item_scores, double,
-          i * self->n_exits);
-      guint e = w2vee_exit_policy_pick (scores, self->n_exits, threshold);
-      const W2veeErrorCounts *c = &g_array_index (totals->item_counts, W2veeErrorCounts,
-          i * self->n_exits + e - 1);
-
-      w2vee_error_counts_merge (&sum, c);
-      gflop += g_array_index (totals->item_gflop, double, i * self->n_exits + e - 1);
-      layers += self->layers[e - 1];
-    }
-    printf ("sweep policy=confidence rule=%s threshold=%.2f WER=%.4f CER=%.4f "
-        "gflop/s=%.4f mean_layer=%.2f\n", w2vee_score_name (self->policy.rule), threshold,
-        w2vee_error_counts_wer (&sum), w2vee_error_counts_cer (&sum),
-        totals->audio_s > 0 ? gflop / totals->audio_s : 0.0, (double) layers / n_items);
-  }
-}
-
-/* Runs item @index of @split through every exit in one forward pass; adds its result
- * (transcripts and times) to @out, and its policy run, scores and decoding times to
- * @totals. FALSE with @error naming the manifest line and the reason. */
+/* Runs item @index of @split through every exit in one forward pass, then under the
+ * exit policy if there is one; adds its result (transcripts, times, policy run and
+ * scores as the run asks) to @out and its decoding times to @times. FALSE with @error
+ * naming the manifest line and the reason. */
 static gboolean
 eval_item (Eval *self, const EvalSplit *split, guint index, W2veeEvalSplit *out,
-    EvalTotals *totals, GError **error)
+    EvalTimes *times, GError **error)
 {
   const EvalItem *item = &g_array_index (split->items, EvalItem, index);
   g_autofree float *samples = NULL;  /* (n) */
   g_autoptr (GPtrArray) hyps = g_ptr_array_new_with_free_func (g_free);  /* (n_exits) */
+  gboolean with_scores = self->run->entropy || self->run->sweep;
+  g_autofree double *gflop = with_scores ? g_new (double, self->n_exits) : NULL;
+  g_autofree double *scores = with_scores  /* (n_exits, W2VEE_N_SCORES) */
+      ? g_new (double, self->n_exits * W2VEE_N_SCORES) : NULL;
   W2veeEvalResult result = { .index = index };
   g_autoptr (GError) local_error = NULL;
   gsize n = 0, session_samples;
   double t0, item_s;
-  guint e;
+  guint e, r;
 
   samples = w2vee_tool_decode_one_pass (item->path, "w2vee eval", &n, &local_error);
   if (samples == NULL)
@@ -322,47 +256,39 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeEvalSplit *out,
   t0 = w2vee_tool_now_ms ();
   if (!w2vee_session_run (self->session, samples, n, self->n_exits, &local_error))
     goto failed;
-  totals->forward_s += (w2vee_tool_now_ms () - t0) / 1000.0;
+  times->forward_s += (w2vee_tool_now_ms () - t0) / 1000.0;
   for (e = 1; e <= self->n_exits; e++) {
     double t_dec = w2vee_tool_now_ms ();
     gsize n_frames;
     const float *logits = w2vee_session_logits (self->session, e, &n_frames);  /* (T, V) */
     g_autoptr (W2veeTranscript) transcript = w2vee_tool_decode (self->decoder, self->model,
         logits, n_frames, &local_error);
-    W2veeErrorCounts one = { 0 };
-    double gflop = w2vee_model_gflop (self->model, e, n);
-    char *hyp;
 
     if (transcript == NULL)
       goto failed;
-    totals->decode_s[e - 1] += (w2vee_tool_now_ms () - t_dec) / 1000.0;
-    totals->decoder = transcript->decoder;
-    hyp = w2vee_score_normalize (transcript->text);
-    g_ptr_array_add (hyps, hyp);
-    if (totals->scores == NULL && !self->sweep)
+    times->decode_s[e - 1] += (w2vee_tool_now_ms () - t_dec) / 1000.0;
+    times->decoder = transcript->decoder;
+    g_ptr_array_add (hyps, w2vee_score_normalize (transcript->text));
+    if (!with_scores)
       continue;
-    w2vee_error_counts_add (&one, item->reference, hyp);
-    if (totals->scores != NULL)
-      append_scores_row (totals->scores, self, item->path, n, e, gflop, &one);
-    if (self->sweep) {
-      double score = w2vee_session_exit_score (self->session, e, self->policy.rule);
-
-      g_array_append_val (totals->item_counts, one);
-      g_array_append_val (totals->item_scores, score);
-      g_array_append_val (totals->item_gflop, gflop);
-    }
+    gflop[e - 1] = w2vee_model_gflop (self->model, e, n);
+    for (r = 0; r < W2VEE_N_SCORES; r++)
+      scores[(e - 1) * W2VEE_N_SCORES + r] = w2vee_session_exit_score (self->session, e,
+          (W2veeScore) r);
   }
   if (self->policy.kind != W2VEE_TOOL_POLICY_FIXED
-      && !eval_item_policy (self, item, samples, n, totals, &local_error))
+      && !eval_item_policy (self, samples, n, &result, &local_error))
     goto failed;
   item_s = (w2vee_tool_now_ms () - t0) / 1000.0;
-  totals->audio_s += (double) n / W2VEE_SAMPLE_RATE;
+  times->audio_s += (double) n / W2VEE_SAMPLE_RATE;
   g_ptr_array_add (hyps, NULL);
   result.file = g_strdup (item->path);
   result.reference = g_strdup (item->reference);
   result.hypotheses = (char **) g_ptr_array_steal (hyps, NULL);
   result.n_samples = n;
   result.infer_s = item_s;
+  result.gflop = g_steal_pointer (&gflop);
+  result.scores = g_steal_pointer (&scores);
   w2vee_eval_split_add (out, &result);
 
   if (self->verbose)
@@ -372,42 +298,64 @@ eval_item (Eval *self, const EvalSplit *split, guint index, W2veeEvalSplit *out,
   return TRUE;
 
 failed:
+  g_free (result.policy_hypothesis);
   g_set_error (error, W2VEE_ERROR, local_error->code, "%s:%u: %s", split->manifest,
       item->line, local_error->message);
   return FALSE;
 }
 
-/* Scores @split of @run (all its items): writes OUTDIR/NAME_results.txt unless
- * @out_dir is NULL, appends the split's block to @wer_report and prints its table,
- * then the policy and sweep lines of @totals (NULL when merging: shards carry none).
- * Sums run over the items in manifest order, so a merged run prints what one whole
- * run does. */
+/* Writes @contents to OUTDIR/NAME@suffix. */
 static gboolean
-report_split (const Eval *self, const W2veeEvalRun *run, const W2veeEvalSplit *split,
-    const char *out_dir, const EvalTotals *totals, GString *wer_report, GError **error)
+write_split_file (const char *out_dir, const char *name, const char *suffix,
+    const GString *contents, GError **error)
 {
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+  g_autofree char *path = g_build_filename (out_dir, file, NULL);
+
+  return g_file_set_contents (path, contents->str, contents->len, error);
+}
+
+/* Scores @split of @run (all its items): writes OUTDIR/NAME_results.txt (and with
+ * --entropy OUTDIR/NAME_scores.tsv) unless @out_dir is NULL, appends the split's block
+ * to @wer_report and prints its table, policy and sweep lines. Everything comes from
+ * the results, summed over the items in manifest order, so a merged run prints what
+ * one whole run does. */
+static gboolean
+report_split (const W2veeEvalRun *run, const W2veeEvalSplit *split, const char *out_dir,
+    GString *wer_report, GError **error)
+{
+  guint n_items = split->results->len, i, e;
   g_autofree W2veeErrorCounts *counts = g_new0 (W2veeErrorCounts, run->n_exits);
+  /* (n_items, n_exits) */
+  g_autofree W2veeErrorCounts *item_counts = g_new0 (W2veeErrorCounts,
+      (gsize) n_items * run->n_exits);
   g_autofree double *wer = g_new (double, run->n_exits);  /* (n_exits) */
   g_autoptr (GString) report = g_string_new (NULL);
   double audio_s = 0.0, infer_s = 0.0;
-  guint i, e;
 
-  for (i = 0; i < split->results->len; i++) {
+  for (i = 0; i < n_items; i++) {
     const W2veeEvalResult *r = &g_array_index (split->results, W2veeEvalResult, i);
 
-    for (e = 0; e < run->n_exits; e++)
-      w2vee_error_counts_add (&counts[e], r->reference, r->hypotheses[e]);
+    for (e = 0; e < run->n_exits; e++) {
+      W2veeErrorCounts *one = &item_counts[i * run->n_exits + e];
+
+      w2vee_error_counts_add (one, r->reference, r->hypotheses[e]);
+      w2vee_error_counts_merge (&counts[e], one);
+    }
     infer_s += r->infer_s;
     audio_s += (double) r->n_samples / W2VEE_SAMPLE_RATE;
     w2vee_report_append_item (report, r->file, r->reference, run->n_exits,
         run->layers, (const char *const *) r->hypotheses);
   }
   if (out_dir != NULL) {
-    g_autofree char *file = g_strconcat (split->name, RESULTS_SUFFIX, NULL);
-    g_autofree char *path = g_build_filename (out_dir, file, NULL);
-
-    if (!g_file_set_contents (path, report->str, report->len, error))
+    if (!write_split_file (out_dir, split->name, RESULTS_SUFFIX, report, error))
       return FALSE;
+    if (run->entropy) {
+      g_autoptr (GString) scores = w2vee_eval_scores_tsv (run, split, item_counts);
+
+      if (!write_split_file (out_dir, split->name, SCORES_SUFFIX, scores, error))
+        return FALSE;
+    }
   }
 
   for (e = 0; e < run->n_exits; e++)
@@ -415,69 +363,45 @@ report_split (const Eval *self, const W2veeEvalRun *run, const W2veeEvalSplit *s
   w2vee_report_append_split (wer_report, split->name, run->n_exits, run->layers, wer);
 
   printf ("split=%s items=%u audio_s=%.2f infer_s=%.2f rtf=%.4f\n", split->name,
-      split->results->len, audio_s, infer_s, audio_s > 0 ? infer_s / audio_s : 0.0);
+      n_items, audio_s, infer_s, audio_s > 0 ? infer_s / audio_s : 0.0);
   printf ("%4s %5s %8s %7s %7s\n", "exit", "layer", "gflop/s", "WER", "CER");
   for (e = 0; e < run->n_exits; e++)
     printf ("%4u %5u %8.3f %7.4f %7.4f\n", e + 1, run->layers[e], run->gflop[e], wer[e],
         w2vee_error_counts_cer (&counts[e]));
-  if (totals != NULL && self->policy.kind != W2VEE_TOOL_POLICY_FIXED) {
-    /* the policy's cost is what its runs computed: GFLOP per second of audio */
-    printf ("policy=%s threshold=%g WER=%.4f CER=%.4f gflop/s=%.4f mean_layer=%.2f\n",
-        w2vee_tool_policy_name (self->policy.kind), self->policy.threshold,
-        w2vee_error_counts_wer (&totals->policy_counts),
-        w2vee_error_counts_cer (&totals->policy_counts),
-        totals->audio_s > 0 ? totals->policy_gflop / totals->audio_s : 0.0,
-        (double) totals->policy_layers / split->results->len);
-  }
-  if (totals != NULL && self->sweep)
-    print_sweep (self, split->results->len, totals);
+  w2vee_eval_print_policy (run, split, item_counts, audio_s);
   printf ("\n");
   fflush (stdout);
   return TRUE;
 }
 
 /* Scores the items of split @s that are this run's (all, or the shard's own); a whole
- * run then reports the split (report_split()) and writes its NAME_scores.tsv. */
+ * run then reports the split (report_split()). */
 static gboolean
 eval_split (Eval *self, guint s, GString *wer_report, GError **error)
 {
   const EvalSplit *split = self->splits->pdata[s];
   W2veeEvalSplit *out = self->run->splits->pdata[s];
-  g_autoptr (GString) scores = self->entropy ? g_string_new (NULL) : NULL;
-  g_autoptr (GArray) item_counts = g_array_new (FALSE, FALSE, sizeof (W2veeErrorCounts));
-  g_autoptr (GArray) item_scores = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr (GArray) item_gflop = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree double *decode_s = g_new0 (double, self->n_exits);
-  EvalTotals totals = { .item_counts = item_counts, .item_scores = item_scores,
-    .item_gflop = item_gflop, .decode_s = decode_s, .scores = scores };
+  EvalTimes times = { .decode_s = decode_s };
   guint i, e;
 
-  if (scores != NULL)
-    append_scores_header (scores);
   for (i = 0; i < split->items->len; i++) {
     if (self->shard_n > 0 && i % self->shard_n != self->shard_k - 1)
       continue;
-    if (!eval_item (self, split, i, out, &totals, error))
-      return FALSE;
-  }
-  if (scores != NULL) {
-    g_autofree char *scores_file = g_strconcat (split->name, SCORES_SUFFIX, NULL);
-    g_autofree char *scores_path = g_build_filename (self->out_dir, scores_file, NULL);
-
-    if (!g_file_set_contents (scores_path, scores->str, scores->len, error))
+    if (!eval_item (self, split, i, out, &times, error))
       return FALSE;
   }
   /* a shard prints its own items' table; its report is shard.json */
-  if (!report_split (self, self->run, out, self->shard_n > 0 ? NULL : self->out_dir,
-          &totals, wer_report, error))
+  if (!report_split (self->run, out, self->shard_n > 0 ? NULL : self->out_dir,
+          wer_report, error))
     return FALSE;
   if (self->verbose) {
     for (e = 0; e < self->n_exits; e++)
       fprintf (stderr, "w2vee " COMMAND ": split=%s exit=%u decoder=%s decode_s=%.2f "
           "decode_rtf=%.5f forward_all_exits_rtf=%.5f\n", split->name, e + 1,
-          totals.decoder ? totals.decoder : "none", decode_s[e],
-          totals.audio_s > 0 ? decode_s[e] / totals.audio_s : 0.0,
-          totals.audio_s > 0 ? totals.forward_s / totals.audio_s : 0.0);
+          times.decoder ? times.decoder : "none", decode_s[e],
+          times.audio_s > 0 ? decode_s[e] / times.audio_s : 0.0,
+          times.audio_s > 0 ? times.forward_s / times.audio_s : 0.0);
   }
   return TRUE;
 }
@@ -512,17 +436,13 @@ check_options (Eval *self, int argc, char **argv)
   if (self->sweep && self->policy.kind != W2VEE_TOOL_POLICY_CONFIDENCE)
     return w2vee_tool_usage_error (COMMAND,
         "--exit-sweep needs --exit-policy confidence");
-  /* shard.json carries transcripts, not the session's per-item scores and policy runs */
-  if ((self->merge || self->shard_arg != NULL)
-      && (self->policy.kind != W2VEE_TOOL_POLICY_FIXED || self->entropy))
-    return w2vee_tool_usage_error (COMMAND, "--exit-policy, --entropy and --exit-sweep "
-        "do not go with %s: run them on the whole manifest", self->merge ? "--merge"
-        : "--shard");
   if (self->merge) {
     if (self->data_args != NULL || self->shard_arg != NULL || self->model_arg != NULL
-        || self->dec.lm != NULL || self->dec.lexicon != NULL)
+        || self->dec.lm != NULL || self->dec.lexicon != NULL || self->entropy
+        || self->policy.policy_arg != NULL)
       return w2vee_tool_usage_error (COMMAND, "--merge takes shard folders and -o "
-          "only (the shards name the model, the decoder and the manifests)");
+          "only (the shards name the model, the decoder, the exit policy and the "
+          "manifests)");
     if (argc < 2)
       return w2vee_tool_usage_error (COMMAND, "--merge needs the shard folders");
     return -1;
@@ -611,6 +531,13 @@ describe_run (Eval *self, GError **error)
   run->decoder = g_strdup (self->decoder != NULL ? w2vee_decoder_name (self->decoder)
       : "ctc-greedy");
   run->decoder_options = g_strdup ("");
+  run->policy = g_strdup (w2vee_tool_policy_name (self->policy.kind));
+  run->policy_rule = g_strdup (self->policy.kind == W2VEE_TOOL_POLICY_CONFIDENCE
+      ? w2vee_score_name (self->policy.rule) : "");
+  run->policy_threshold = self->policy.kind != W2VEE_TOOL_POLICY_FIXED
+      ? self->policy.threshold : 0.0;
+  run->entropy = self->entropy;
+  run->sweep = self->sweep;
   run->n_exits = self->n_exits;
   run->layers = g_memdup2 (self->layers, self->n_exits * sizeof (guint));
   run->gflop = g_new (double, self->n_exits);
@@ -725,8 +652,8 @@ merge (Eval *self, char **dirs, GString *wer_report)
     return W2VEE_EXIT_RUNTIME;
   }
   for (i = 0; i < self->run->splits->len; i++) {
-    if (!report_split (self, self->run, self->run->splits->pdata[i], self->out_dir, NULL,
-            wer_report, &error)) {
+    if (!report_split (self->run, self->run->splits->pdata[i], self->out_dir, wer_report,
+            &error)) {
       fprintf (stderr, "w2vee " COMMAND ": %s\n", error->message);
       return W2VEE_EXIT_RUNTIME;
     }
@@ -789,8 +716,7 @@ w2vee_cmd_eval (int argc, char **argv)
       "  exit layer gflop/s WER CER        (then one row per exit)\n"
       "  policy=P threshold=T WER=x CER=y gflop/s=z mean_layer=L   (--exit-policy)\n"
       "  sweep policy=confidence rule=R threshold=T WER=x ...      (--exit-sweep)\n"
-      "and a blank line. --exit-policy, --entropy and --exit-sweep need a whole run\n"
-      "(not --shard or --merge). See docs/cli.md.\n"
+      "and a blank line. See docs/cli.md.\n"
       W2VEE_TOOL_DECODE_HELP
       "\n"
       "Examples:\n"

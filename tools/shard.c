@@ -99,6 +99,9 @@ result_clear (gpointer data)
   g_free (r->file);
   g_free (r->reference);
   g_strfreev (r->hypotheses);
+  g_free (r->policy_hypothesis);
+  g_free (r->gflop);
+  g_free (r->scores);
 }
 
 W2veeEvalSplit *
@@ -146,6 +149,8 @@ w2vee_eval_run_free (W2veeEvalRun *run)
   g_free (run->model_sha256);
   g_free (run->decoder);
   g_free (run->decoder_options);
+  g_free (run->policy);
+  g_free (run->policy_rule);
   g_free (run->layers);
   g_free (run->gflop);
   g_ptr_array_unref (run->splits);
@@ -172,6 +177,16 @@ build_run (JsonBuilder *b, const W2veeEvalRun *run)
   json_builder_add_string_value (b, run->decoder_options);
   json_builder_set_member_name (b, "scoring");
   json_builder_add_string_value (b, SCORING);
+  json_builder_set_member_name (b, "policy");
+  json_builder_add_string_value (b, run->policy);
+  json_builder_set_member_name (b, "policy_rule");
+  json_builder_add_string_value (b, run->policy_rule);
+  json_builder_set_member_name (b, "policy_threshold");
+  json_builder_add_double_value (b, run->policy_threshold);
+  json_builder_set_member_name (b, "entropy");
+  json_builder_add_boolean_value (b, run->entropy);
+  json_builder_set_member_name (b, "sweep");
+  json_builder_add_boolean_value (b, run->sweep);
   json_builder_set_member_name (b, "exit_layers");
   json_builder_begin_array (b);
   for (guint e = 0; e < run->n_exits; e++)
@@ -202,9 +217,34 @@ build_run (JsonBuilder *b, const W2veeEvalRun *run)
   json_builder_end_object (b);
 }
 
-static void
-build_result (JsonBuilder *b, const char *split, const W2veeEvalResult *r, guint n_exits)
+/* Does @run carry per-item policy runs, per-item scores? */
+static gboolean
+run_has_policy (const W2veeEvalRun *run)
 {
+  return g_strcmp0 (run->policy, "fixed") != 0;
+}
+
+static gboolean
+run_has_scores (const W2veeEvalRun *run)
+{
+  return run->entropy || run->sweep;
+}
+
+static void
+build_doubles (JsonBuilder *b, const double *v, guint n)
+{
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++)
+    json_builder_add_double_value (b, v[i]);
+  json_builder_end_array (b);
+}
+
+static void
+build_result (JsonBuilder *b, const char *split, const W2veeEvalResult *r,
+    const W2veeEvalRun *run)
+{
+  guint n_exits = run->n_exits;
+
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "split");
   json_builder_add_string_value (b, split);
@@ -223,6 +263,25 @@ build_result (JsonBuilder *b, const char *split, const W2veeEvalResult *r, guint
   json_builder_add_int_value (b, (gint64) r->n_samples);
   json_builder_set_member_name (b, "infer_s");
   json_builder_add_double_value (b, r->infer_s);
+  if (run_has_policy (run)) {
+    json_builder_set_member_name (b, "policy_exit");
+    json_builder_add_int_value (b, r->policy_exit);
+    json_builder_set_member_name (b, "policy_layers");
+    json_builder_add_int_value (b, r->policy_layers);
+    json_builder_set_member_name (b, "policy_gflop");
+    json_builder_add_double_value (b, r->policy_gflop);
+    json_builder_set_member_name (b, "policy_hypothesis");
+    json_builder_add_string_value (b, r->policy_hypothesis);
+  }
+  if (run_has_scores (run)) {
+    json_builder_set_member_name (b, "gflop");
+    build_doubles (b, r->gflop, n_exits);
+    json_builder_set_member_name (b, "scores");
+    json_builder_begin_array (b);
+    for (guint e = 0; e < n_exits; e++)
+      build_doubles (b, &r->scores[e * W2VEE_N_SCORES], W2VEE_N_SCORES);
+    json_builder_end_array (b);
+  }
   json_builder_end_object (b);
 }
 
@@ -252,7 +311,7 @@ w2vee_shard_write (const W2veeEvalRun *run, const char *dir, GError **error)
 
     for (guint i = 0; i < split->results->len; i++)
       build_result (b, split->name,
-          &g_array_index (split->results, W2veeEvalResult, i), run->n_exits);
+          &g_array_index (split->results, W2veeEvalResult, i), run);
   }
   json_builder_end_array (b);
   json_builder_end_object (b);
@@ -309,6 +368,40 @@ get_uint (JsonObject *o, const char *name, guint64 lo, guint64 hi, guint64 *out)
   if (v < 0 || (guint64) v < lo || (guint64) v > hi)
     return FALSE;
   *out = (guint64) v;
+  return TRUE;
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n)
+      && (json_node_get_value_type (n) == G_TYPE_DOUBLE
+          || json_node_get_value_type (n) == G_TYPE_INT64);
+}
+
+static gboolean
+is_boolean (JsonNode *n)
+{
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_BOOLEAN;
+}
+
+/* The @n numbers of array @node (nullable) into @out. */
+static gboolean
+get_doubles (JsonNode *node, guint n, double *out)
+{
+  JsonArray *a = node != NULL && JSON_NODE_HOLDS_ARRAY (node)
+      ? json_node_get_array (node) : NULL;
+
+  if (a == NULL || json_array_get_length (a) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    JsonNode *v = json_array_get_element (a, i);
+
+    if (!is_number (v))
+      return FALSE;
+    out[i] = json_node_get_double (v);
+  }
   return TRUE;
 }
 
@@ -383,8 +476,9 @@ failed:
 /* Members of "run" that must agree between the shards of one run ("model", the path,
  * may differ between machines). */
 static const char *const run_keys[] = {
-  "model_sha256", "load_flags", "decoder", "decoder_options", "scoring", "exit_layers",
-  "gflop_per_s", "splits",
+  "model_sha256", "load_flags", "decoder", "decoder_options", "scoring", "policy",
+  "policy_rule", "policy_threshold", "entropy", "sweep", "exit_layers", "gflop_per_s",
+  "splits",
 };
 
 /* The first member of "run" on which @a and @b differ, or NULL. */
@@ -418,10 +512,17 @@ read_run (const ShardFile *sf, W2veeEvalRun *run, GError **error)
   const char *digest = get_string (sf->run, "model_sha256");
   const char *decoder = get_string (sf->run, "decoder");
   const char *decoder_options = get_string (sf->run, "decoder_options");
+  const char *policy = get_string (sf->run, "policy");
+  const char *policy_rule = get_string (sf->run, "policy_rule");
+  JsonNode *threshold = json_object_get_member (sf->run, "policy_threshold");
+  JsonNode *entropy = json_object_get_member (sf->run, "entropy");
+  JsonNode *sweep = json_object_get_member (sf->run, "sweep");
   guint64 flags;
 
   if (layers == NULL || gflop == NULL || splits == NULL || model == NULL
-      || digest == NULL || decoder == NULL || decoder_options == NULL || !get_uint (sf->run, "load_flags", 0, G_MAXUINT, &flags)
+      || digest == NULL || decoder == NULL || decoder_options == NULL || policy == NULL
+      || policy_rule == NULL || !is_number (threshold) || !is_boolean (entropy)
+      || !is_boolean (sweep) || !get_uint (sf->run, "load_flags", 0, G_MAXUINT, &flags)
       || json_array_get_length (layers) == 0
       || json_array_get_length (layers) != json_array_get_length (gflop)
       || json_array_get_length (splits) == 0)
@@ -430,6 +531,11 @@ read_run (const ShardFile *sf, W2veeEvalRun *run, GError **error)
   run->model_sha256 = g_strdup (digest);
   run->decoder = g_strdup (decoder);
   run->decoder_options = g_strdup (decoder_options);
+  run->policy = g_strdup (policy);
+  run->policy_rule = g_strdup (policy_rule);
+  run->policy_threshold = json_node_get_double (threshold);
+  run->entropy = json_node_get_boolean (entropy);
+  run->sweep = json_node_get_boolean (sweep);
   run->load_flags = (guint) flags;
   run->n_exits = json_array_get_length (layers);
   run->layers = g_new (guint, run->n_exits);
@@ -468,6 +574,41 @@ find_split (W2veeEvalRun *run, const char *name)
       return split;
   }
   return NULL;
+}
+
+/* The policy run and scores of result @o into @r, as @run's header asks for. */
+static gboolean
+read_result_extras (JsonObject *o, const W2veeEvalRun *run, W2veeEvalResult *r)
+{
+  if (run_has_policy (run)) {
+    const char *hyp = get_string (o, "policy_hypothesis");
+    JsonNode *gflop = json_object_get_member (o, "policy_gflop");
+    guint64 exit, layers;
+
+    if (hyp == NULL || !is_number (gflop)
+        || !get_uint (o, "policy_exit", 1, run->n_exits, &exit)
+        || !get_uint (o, "policy_layers", 0, G_MAXUINT, &layers))
+      return FALSE;
+    r->policy_exit = (guint) exit;
+    r->policy_layers = (guint) layers;
+    r->policy_gflop = json_node_get_double (gflop);
+    r->policy_hypothesis = g_strdup (hyp);
+  }
+  if (run_has_scores (run)) {
+    JsonArray *scores = get_array (o, "scores");
+
+    r->gflop = g_new (double, run->n_exits);
+    r->scores = g_new (double, run->n_exits * W2VEE_N_SCORES);
+    if (!get_doubles (json_object_get_member (o, "gflop"), run->n_exits, r->gflop)
+        || scores == NULL || json_array_get_length (scores) != run->n_exits)
+      return FALSE;
+    for (guint e = 0; e < run->n_exits; e++) {
+      if (!get_doubles (json_array_get_element (scores, e), W2VEE_N_SCORES,
+              &r->scores[e * W2VEE_N_SCORES]))
+        return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 /* Puts the results of @sf into their places in @run; every item must be the shard's
@@ -522,6 +663,10 @@ read_results (const ShardFile *sf, W2veeEvalRun *run, int *status, GError **erro
       r->hypotheses[e] = g_strdup (json_array_get_string_element (hyps, e));
     r->n_samples = samples;
     r->infer_s = json_node_get_double (infer);
+    if (!read_result_extras (o, run, r))
+      return malformed (path, "a result without the policy run (policy_exit, "
+          "policy_layers, policy_gflop, policy_hypothesis) or the scores (gflop, scores) "
+          "its run's header asks for", error);
   }
   return TRUE;
 }

@@ -9,11 +9,15 @@
  *   { "format": "w2vee-eval-shard 1", "shard": K, "shards": N,
  *     "run": { "model": DIR, "model_sha256": HEX, "load_flags": F,
  *              "decoder": NAME, "decoder_options": TEXT, "scoring": ...,
- *              "exit_layers": [L...],
+ *              "policy": P, "policy_rule": R, "policy_threshold": T, "entropy": B,
+ *              "sweep": B, "exit_layers": [L...],
  *              "gflop_per_s": [G...],
  *              "splits": [ { "name", "manifest", "manifest_sha256", "items" } ... ] },
  *     "results": [ { "split", "index", "file", "expected", "hypotheses": [...],
- *                    "samples", "infer_s" } ... ] }
+ *                    "samples", "infer_s",
+ *                    "policy_exit", "policy_layers", "policy_gflop",
+ *                    "policy_hypothesis"                (policy not fixed),
+ *                    "gflop": [G...], "scores": [[S...]...] (entropy or sweep) } ... ] }
  *
  * Two shards belong to one run when every member of "run" but "model" (the path, which
  * may differ between machines) is equal and so is "shards".
@@ -35,6 +39,14 @@ typedef struct {
   char **hypotheses;   /* (n_exits) normalised transcripts, shallowest exit first */
   guint64 n_samples;   /* decoded audio, 16 kHz samples */
   double infer_s;      /* forward pass and decoding, seconds */
+  /* the item's run under the exit policy (the run's policy not "fixed"), else 0/NULL */
+  guint policy_exit;         /* 1-based exit it picked */
+  guint policy_layers;       /* encoder layers it computed */
+  double policy_gflop;       /* GFLOP its exits cost */
+  char *policy_hypothesis;   /* normalised transcript at policy_exit */
+  /* with the run's entropy or sweep, else NULL */
+  double *gflop;             /* (n_exits) GFLOP of each exit on this item */
+  double *scores;            /* (n_exits, W2VEE_N_SCORES) each exit's score by rule */
 } W2veeEvalResult;
 
 typedef struct {
@@ -54,6 +66,11 @@ typedef struct {
   char *decoder_options;   /* the decoder's parameters and the digests of its LM,
                             * lexicon and tokens files; "" for ctc-greedy */
   guint n_exits;
+  char *policy;            /* w2vee_tool_policy_name(): "fixed" without --exit-policy */
+  char *policy_rule;       /* the confidence rule's name, or "" */
+  double policy_threshold; /* as resolved; 0 for fixed */
+  gboolean entropy;        /* --entropy: NAME_scores.tsv written */
+  gboolean sweep;          /* --exit-sweep */
   guint *layers;           /* (n_exits) layer of each exit */
   double *gflop;           /* (n_exits) GFLOP per second of audio up to each exit */
   GPtrArray *splits;       /* (W2veeEvalSplit *) in -d order */

@@ -23,8 +23,8 @@ CASE is one of:
   shards         --shard K/N and --merge: 8 of the utterances in two splits, merged from
                  3, 1 and 4 shards, byte for byte against one whole run; every refusal
                  (missing, duplicated, unfinished shard, another N, manifest, model or
-                 decoder options); beam-search shards merged like greedy ones; the
-                 policy options refused with --shard and --merge.
+                 decoder options or exit policy); beam-search shards and shards with
+                 an exit policy, --entropy and --exit-sweep merged likewise.
 
 Needs /usr/bin/python3 with numpy and torch (training/audio.py imports torch) and espeak-ng;
 the harness is tests/w2vee_testlib.py (on PYTHONPATH).
@@ -646,19 +646,41 @@ def case_shards(e):
     e.run("eval", "--merge", "s3/1", "-d", "a=a.tsv", "-o", "x", expect=2)
     e.run("eval", "--merge", "s3/1", "s3/2", "s3/3", expect=2)  # no -o
 
-    # shard.json carries no per-item scores: the policy options need a whole run
-    for args in (["--exit-policy", "confidence"], ["--entropy"],
-                 ["--exit-policy", "confidence", "--exit-sweep"],
-                 ["--exit-policy", "deadline", "--exit-threshold", "1"]):
-        out, err = e.run("eval", "-m", e.model, *data, "--shard", "1/3", *args, "-o", "x",
-                         expect=2)
-        check(out == "" and "do not go with --shard" in err, f"{args} --shard: {err!r}")
-        out, err = e.run("eval", "--merge", "s3/1", "s3/2", "s3/3", *args, "-o", "x",
-                         expect=2)
-        check(out == "" and "do not go with --merge" in err, f"{args} --merge: {err!r}")
-    _, err = e.run("eval", "--merge", "s3/1", "s3/2", "s3/3", "--lm", "default", "-o", "x",
-                   expect=2)
-    check("--merge takes shard folders" in err, f"--merge --lm: {err!r}")
+    # the exit policies: each item's policy run and scores travel in shard.json, so the
+    # merge prints the policy and sweep lines and writes NAME_scores.tsv as a whole run
+    for name, policy in (
+            ("conf", ["--exit-policy", "confidence", "--exit-score", "nonblank-posterior",
+                      "--exit-threshold", "0.6", "--exit-sweep", "--entropy"]),
+            ("dead", ["--exit-policy", "deadline", "--exit-threshold", "1000"])):
+        whole, _ = e.run("eval", "-m", e.model, *data, *policy, "-o", f"{name}-whole",
+                         expect=0)
+        check(("policy=confidence" if name == "conf" else "policy=deadline") in whole,
+              f"{name}: no policy line in {whole!r}")
+        for k in (1, 2, 3):
+            e.run("eval", "-m", e.model, *data, *policy, "--shard", f"{k}/3",
+                  "-o", f"{name}/{k}", expect=0)
+        out, _ = e.run("eval", "--merge", f"{name}/3", f"{name}/1", f"{name}/2",
+                       "-o", f"{name}-merged", expect=0)
+        names = files + (["a_scores.tsv", "b_scores.tsv"] if name == "conf" else [])
+        check(sorted(os.listdir(e.path(f"{name}-merged"))) == sorted(names),
+              f"{name} merge wrote {os.listdir(e.path(f'{name}-merged'))}")
+        for f in names:
+            check(read(f"{name}-merged/{f}") == read(f"{name}-whole/{f}"),
+                  f"{name} merge: {f} differs from the whole run's")
+        check(mask_times(out) == mask_times(whole),
+              f"{name} merge: table differs:\n{out}\nwhole run:\n{whole}")
+    e.run("eval", "-m", e.model, *data, "--exit-policy", "confidence", "--exit-score",
+          "nonblank-posterior", "--exit-threshold", "0.7", "--exit-sweep", "--entropy",
+          "--shard", "2/3", "-o", "conf7/2", expect=0)
+    refused(["conf/1", "conf7/2", "conf/3"], ["conf7/2", "different runs",
+                                              "policy_threshold"], "other threshold")
+    refused(["conf/1", "s3/2", "conf/3"], ["s3/2", "different runs", "policy"],
+            "policy and fixed shards")
+    for args in (["--exit-policy", "confidence"], ["--entropy"], ["--lm", "default"]):
+        _, err = e.run("eval", "--merge", "conf/1", "conf/2", "conf/3", *args, "-o", "x",
+                       expect=2)
+        check("--merge takes shard folders" in err, f"--merge {args}: {err!r}")
+    print("exit policies: shards merged like one whole run (policy, sweep, scores file)")
 
     # beam search: the decoder and its options are in the header, and a merge of its
     # shards is one whole run with the same decoder
