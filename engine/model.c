@@ -710,8 +710,8 @@ load_weights (Loader *ld, const guint *exit_layers, guint n_exit_layers,
   return TRUE;
 }
 
-static gboolean
-pickle_disabled_by_env (void)
+gboolean
+w2vee_model_pickle_disabled_by_env (void)
 {
   const char *v = g_getenv ("W2VEE_NO_PICKLE");
 
@@ -789,7 +789,7 @@ w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
         "no such directory");
     return NULL;
   }
-  if (pickle_disabled_by_env ())
+  if (w2vee_model_pickle_disabled_by_env ())
     flags |= W2VEE_LOAD_NO_PICKLE;
 
   model = g_new0 (W2veeModel, 1);
@@ -846,8 +846,10 @@ void
 w2vee_model_unref (W2veeModel *model)
 {
   g_return_if_fail (model != NULL);
-  if (g_atomic_int_dec_and_test (&model->ref_count))
+  if (g_atomic_int_dec_and_test (&model->ref_count)) {
+    w2vee_model_cache_forget (model);
     model_free (model);
+  }
 }
 
 guint

@@ -75,7 +75,18 @@ struct _W2veeModel {
   GMappedFile *mapped;              /* the weights file, kept mapped while the model lives */
   GPtrArray *owned;                 /* float buffers made at load (converted, reordered) */
   gsize weight_bytes;               /* F32 bytes of all weights the forward pass reads */
+  gboolean in_cache;                /* the entry of w2vee_model_load_shared()'s cache
+                                     * (model-cache.c); guarded by its lock */
 };
+
+/* model-cache.c: drops @model's cache entry, if it has one; called by
+ * w2vee_model_unref() when the last reference goes, before the model is freed. */
+void w2vee_model_cache_forget (W2veeModel *model);
+/* model-cache.c: entries in the cache now (for tests). */
+guint w2vee_model_cache_n_entries (void);
+
+/* model.c: $W2VEE_NO_PICKLE asks for W2VEE_LOAD_NO_PICKLE on every load. */
+gboolean w2vee_model_pickle_disabled_by_env (void);
 
 G_END_DECLS
 

@@ -91,11 +91,41 @@ w2vee_tool_decode_options_check (const char *command, W2veeToolDecodeOptions *o)
   return -1;
 }
 
+void
+w2vee_tool_decoder_params (const W2veeToolDecodeOptions *o, W2veeDecoderParams *p)
+{
+  *p = w2vee_decoder_default_params ();
+  if (o->beam_size > 0)
+    p->beam_size = o->beam_size;
+  if (o->beam_size_token >= 0)
+    p->beam_size_token = o->beam_size_token;
+  if (!isnan (o->beam_threshold))
+    p->beam_threshold = o->beam_threshold;
+  if (!isnan (o->lm_weight))
+    p->lm_weight = o->lm_weight;
+  if (!isnan (o->word_score))
+    p->word_score = o->word_score;
+  if (o->unk_score != NULL)
+    parse_unk (o->unk_score, &p->unk_score);
+}
+
+char *
+w2vee_tool_lm_path (const W2veeToolDecodeOptions *o, GError **error)
+{
+  g_autofree char *exe = NULL;
+
+  g_return_val_if_fail (o->lm != NULL, NULL);
+  if (g_strcmp0 (o->lm, "default") != 0)
+    return g_strdup (o->lm);
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  return w2vee_default_lm_path (exe, error);
+}
+
 gboolean
 w2vee_tool_decoder_new (const char *command, W2veeModel *model,
     const W2veeToolDecodeOptions *o, gboolean verbose, W2veeDecoder **decoder)
 {
-  W2veeDecoderParams p = w2vee_decoder_default_params ();
+  W2veeDecoderParams p;
   g_autoptr (GError) error = NULL;
   g_autoptr (W2veeLm) lm = NULL;
   g_autoptr (W2veeLexicon) lex = NULL;
@@ -105,29 +135,12 @@ w2vee_tool_decoder_new (const char *command, W2veeModel *model,
   *decoder = NULL;
   if (o->lm == NULL && o->lexicon == NULL)
     return TRUE;
-  if (o->beam_size > 0)
-    p.beam_size = o->beam_size;
-  if (o->beam_size_token >= 0)
-    p.beam_size_token = o->beam_size_token;
-  if (!isnan (o->beam_threshold))
-    p.beam_threshold = o->beam_threshold;
-  if (!isnan (o->lm_weight))
-    p.lm_weight = o->lm_weight;
-  if (!isnan (o->word_score))
-    p.word_score = o->word_score;
-  if (o->unk_score != NULL)
-    parse_unk (o->unk_score, &p.unk_score);
+  w2vee_tool_decoder_params (o, &p);
 
   if (o->lm != NULL) {
-    if (g_strcmp0 (o->lm, "default") == 0) {
-      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-
-      lm_path = w2vee_default_lm_path (exe, &error);
-      if (lm_path == NULL)
-        goto failed;
-    } else {
-      lm_path = g_strdup (o->lm);
-    }
+    lm_path = w2vee_tool_lm_path (o, &error);
+    if (lm_path == NULL)
+      goto failed;
     t0 = w2vee_tool_now_ms ();
     lm = w2vee_lm_load (lm_path, &error);
     if (lm == NULL)

@@ -39,6 +39,13 @@ int w2vee_tool_decode_options_check (const char *command, W2veeToolDecodeOptions
 gboolean w2vee_tool_decoder_new (const char *command, W2veeModel *model,
     const W2veeToolDecodeOptions *opts, gboolean verbose, W2veeDecoder **decoder);
 
+/* The decoder parameters @opts ask for: the defaults, changed by the options given. */
+void w2vee_tool_decoder_params (const W2veeToolDecodeOptions *opts, W2veeDecoderParams *p);
+
+/* The LM file of --lm (which must be given): the path, or for 'default' the default
+ * LM's. NULL with @error when there is no default LM. */
+char *w2vee_tool_lm_path (const W2veeToolDecodeOptions *opts, GError **error);
+
 /* Decodes one exit's logits with @decoder, or greedy when it is NULL. NULL only on a
  * decoder error. */
 W2veeTranscript *w2vee_tool_decode (W2veeDecoder *decoder, W2veeModel *model,

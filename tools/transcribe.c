@@ -22,6 +22,7 @@
 #include "decoding.h"
 #include "output.h"
 #include "policy.h"
+#include "shard.h"
 #include "w2vee/w2vee.h"
 
 #define COMMAND "transcribe"
@@ -41,7 +42,10 @@ typedef struct {
   gint threads;             /* -t; -1 when not given */
   gboolean verbose;         /* -v */
   W2veeToolPolicy policy;   /* --exit-policy, --exit-threshold, --exit-score */
-  char **files;             /* FILE... */
+  char **files;             /* FILE..., or the manifest's; then only the shard's */
+  char *manifest_arg;       /* --manifest, or NULL */
+  char *shard_arg;          /* --shard K/N, or NULL */
+  guint n_listed;           /* files listed (arguments or manifest), before --shard */
   W2veeToolDecodeOptions dec; /* --lm, --lexicon, --beam-size, ... */
 
   /* resolved */
@@ -69,6 +73,8 @@ transcribe_clear (Transcribe *self)
   g_clear_pointer (&self->model, w2vee_model_unref);
   w2vee_tool_decode_options_clear (&self->dec);
   g_free (self->report_exits);
+  g_free (self->manifest_arg);
+  g_free (self->shard_arg);
   g_free (self->report_layers);
   g_free (self->model_arg);
   g_free (self->exit_arg);
@@ -354,16 +360,84 @@ check_segmenter_options (Transcribe *self)
   return -1;
 }
 
+/* The audio paths of --manifest: the first column of each line ("path" or
+ * "path<TAB>anything", as `w2vee eval` reads), blank lines skipped. NULL after printing
+ * the error. */
+static char **
+read_manifest (const char *manifest)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+
+  if (!g_file_get_contents (manifest, &contents, NULL, &error)) {
+    fprintf (stderr, "w2vee " COMMAND ": cannot read the manifest: %s\n", error->message);
+    return NULL;
+  }
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    char *line = lines[i], *tab = strchr (line, '\t');
+    gsize len = strlen (line);
+
+    if (len > 0 && line[len - 1] == '\r')
+      line[--len] = '\0';
+    if (len == 0)
+      continue;
+    if (tab != NULL)
+      *tab = '\0';
+    if (line[0] == '\0') {
+      fprintf (stderr, "w2vee " COMMAND ": %s:%u: empty audio path\n", manifest, i + 1);
+      return NULL;
+    }
+    g_ptr_array_add (files, g_strdup (line));
+  }
+  g_ptr_array_add (files, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&files), FALSE);
+}
+
+/* --manifest and --shard: the files this run transcribes; returns an exit status or
+ * -1 to go on. */
+static int
+resolve_files (Transcribe *self)
+{
+  g_autoptr (GError) error = NULL;
+  guint k, n, i, kept = 0;
+
+  if (self->manifest_arg != NULL) {
+    if (self->files != NULL)
+      return w2vee_tool_usage_error (COMMAND, "give FILE... or --manifest, not both");
+    self->files = read_manifest (self->manifest_arg);
+    if (self->files == NULL)
+      return W2VEE_EXIT_RUNTIME;
+  }
+  self->n_listed = self->files != NULL ? g_strv_length (self->files) : 0;
+  if (self->n_listed == 0)
+    return w2vee_tool_usage_error (COMMAND, self->manifest_arg != NULL
+        ? "the manifest lists no file" : "no FILE given");
+  if (self->shard_arg == NULL)
+    return -1;
+  if (!w2vee_shard_parse (self->shard_arg, &k, &n, &error))
+    return w2vee_tool_usage_error (COMMAND, "%s", error->message);
+  /* file i (0-based, in the order listed) is shard (i mod N) + 1's */
+  for (i = 0; i < self->n_listed; i++) {
+    if (i % n == k - 1)
+      self->files[kept++] = self->files[i];
+    else
+      g_free (self->files[i]);
+  }
+  self->files[kept] = NULL;
+  return -1;
+}
+
 /* Checks the options that need no model; returns an exit status or -1 to go on. */
 static int
 check_options (Transcribe *self)
 {
   guint64 v;
   int status;
-  guint n_files = self->files != NULL ? g_strv_length (self->files) : 0;
+  guint n_files = self->n_listed;
 
-  if (n_files == 0)
-    return w2vee_tool_usage_error (COMMAND, "no FILE given");
   if (!w2vee_output_format_parse (self->format_arg != NULL ? self->format_arg : "text",
           &self->format))
     return w2vee_tool_usage_error (COMMAND,
@@ -466,6 +540,12 @@ w2vee_cmd_transcribe (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &self.verbose,
       "Print the model load time, inference time and real-time factor to stderr", NULL },
     W2VEE_TOOL_POLICY_ENTRIES (&self.policy),
+    { "manifest", 0, 0, G_OPTION_ARG_FILENAME, &self.manifest_arg,
+      "Transcribe the files a manifest lists, one per line (\"path\" or \"path<TAB>...\", "
+      "as w2vee eval reads), instead of FILE...", "FILE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &self.shard_arg,
+      "Transcribe only shard K of N: file i (0-based, in the order listed) when i mod N "
+      "= K - 1", "K/N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &self.files, NULL,
       "FILE…" },
     { NULL },
@@ -491,9 +571,12 @@ w2vee_cmd_transcribe (int argc, char **argv)
       "  w2vee transcribe -o srt talk.ogg > talk.srt\n"
       "  w2vee transcribe --exit-policy confidence talk.wav\n"
       "  w2vee transcribe --lm default talk.wav\n"
+      "  w2vee transcribe -o json --manifest list.tsv --shard 2/8 > part-2.jsonl\n"
       "\n"
       "Exit status: 0 success, 1 runtime error (model, audio), 2 usage error.");
   status = w2vee_tool_parse_options (COMMAND, context, &argc, &argv, TRUE);
+  if (status < 0)
+    status = resolve_files (&self);
   if (status < 0)
     status = check_options (&self);
   if (status < 0)
@@ -506,7 +589,7 @@ w2vee_cmd_transcribe (int argc, char **argv)
   status = W2VEE_EXIT_OK;
   n_files = g_strv_length (self.files);
   for (i = 0; i < n_files; i++) {
-    if (!transcribe_file (&self, self.files[i], n_files > 1))
+    if (!transcribe_file (&self, self.files[i], self.n_listed > 1))
       status = W2VEE_EXIT_RUNTIME;
   }
   if (!w2vee_tool_flush_stdout (COMMAND))

@@ -126,6 +126,37 @@ typedef enum {
  */
 W2VEE_API W2veeModel *w2vee_model_load_full (const char *path, W2veeLoadFlags flags,
     GError **error);
+
+/**
+ * w2vee_model_load_shared:
+ * @dir: a model directory, as for w2vee_model_load_full().
+ * @flags: as for w2vee_model_load_full().
+ *
+ * One model per process: returns a new reference to the model already loaded from the
+ * same directory with the same flags, or loads it (w2vee_model_load_full()) and keeps
+ * it in a process-wide cache. Several element instances or sessions in one process
+ * thus share one copy of the weights; each still creates its own W2veeSession.
+ *
+ * The cache is keyed by the canonical directory (symbolic links resolved), @flags
+ * (with W2VEE_NO_PICKLE applied) and the identity (device, inode, size, modification
+ * time) of config.json, vocab.json, preprocessor_config.json and the weights file: a
+ * file replaced or rewritten since the cached load gives a fresh load, and the old
+ * model lives on for those holding it. Entries are weak: a model leaves the cache when
+ * its last reference is dropped (w2vee_model_unref()), so nothing is kept alive by the
+ * cache itself. Thread-safe; concurrent first loads of one key load it once (the others
+ * wait). Errors are not cached.
+ *
+ * Returns: (transfer full): a model reference, or NULL and @error set (as
+ * w2vee_model_load_full()).
+ */
+W2VEE_API W2veeModel *w2vee_model_load_shared (const char *dir, W2veeLoadFlags flags,
+    GError **error);
+/**
+ * w2vee_model_is_shared:
+ * Returns: whether @model came from w2vee_model_load_shared() and is still the cache's
+ * entry for its key (FALSE once a changed file made a newer load take its place).
+ */
+W2VEE_API gboolean w2vee_model_is_shared (const W2veeModel *model);
 W2VEE_API W2veeModel *w2vee_model_ref (W2veeModel *model);
 W2VEE_API void w2vee_model_unref (W2veeModel *model);
 

@@ -608,6 +608,58 @@ def case_decoder(e):
     check(lines[-1].startswith("layer_8: HELLO THIS IS A SMALL SPEECH"), f"deepest: {lines[-1]}")
     check("beam+lm" in err and "default.w2lm" in err, f"-v does not name the LM: {err!r}")
 
+    # the decoder, a policy and --manifest --shard together: each shard's lines are
+    # the whole run's at its indices
+    manifest = e.path("decoder-list.tsv")
+    with open(manifest, "w") as f:
+        f.write("".join(f"{wav}\tX\n" for _ in range(3)))
+    args = ["-m", model, "--lm", lm, "--unk-score", "-5", "--exit-policy", "confidence"]
+    _, whole, _ = e.run("transcribe", *args, wav, wav, wav, expect=0)
+    lines = whole.splitlines()
+    check(len(lines) == 3 and all("HELLO THIS" in ln for ln in lines),
+          f"decoder and policy on three files: {whole!r}")
+    for k in (1, 2):
+        _, out, _ = e.run("transcribe", *args, "--manifest", manifest, "--shard", f"{k}/2",
+                          expect=0)
+        want = [ln for i, ln in enumerate(lines) if i % 2 == k - 1]
+        check(out.splitlines() == want, f"decoder, policy, shard {k}/2: {out!r} != {want!r}")
+
+
+def case_manifest_shard(e):
+    """--manifest lists the files (first column, blank lines and CRLF as eval reads);
+    --shard K/N keeps file i when i mod N = K - 1: each shard's lines are exactly those
+    of the whole run at its indices, the names as with several files."""
+    model = e.model("small_group")
+    ref = e.ref("small_group", "ref_prefix")
+    files = []
+    for i in range(5):
+        files.append(e.path(f"clip {i}.wav"))
+        shutil.copyfile(ref["wav"], files[-1])
+    manifest = e.path("list.tsv")
+    with open(manifest, "w", encoding="utf-8", newline="") as f:
+        f.write(f"{files[0]}\tSOME TRANSCRIPT\n{files[1]}\n\n{files[2]}\t\r\n"
+                f"{files[3]}\tX\n{files[4]}")
+    _, whole, _ = e.run("transcribe", "-m", model, *files, expect=0)
+    _, listed, _ = e.run("transcribe", "-m", model, "--manifest", manifest, expect=0)
+    check(listed == whole, f"--manifest differs from the files given:\n{listed}\n{whole}")
+    lines = whole.splitlines()
+    check(len(lines) == 5, f"whole run: {whole!r}")
+    for n in (2, 3, 7):
+        for k in range(1, n + 1):
+            _, out, _ = e.run("transcribe", "-m", model, "--manifest", manifest,
+                              "--shard", f"{k}/{n}", expect=0)
+            want = [line for i, line in enumerate(lines) if i % n == k - 1]
+            check(out.splitlines() == want, f"shard {k}/{n}: {out!r}, want {want!r}")
+    _, out, _ = e.run("transcribe", "-m", model, "--shard", "2/2", files[0], files[1],
+                      expect=0)
+    check(out.splitlines() == [lines[1]], f"--shard of FILE...: {out!r}")
+    for args in (["--manifest", manifest, files[0]], ["--manifest", manifest, "--shard",
+                 "3/2"], ["--manifest", manifest, "--shard", "0/2"], ["--shard", "x"]):
+        _, out, err = e.run("transcribe", "-m", model, *args, expect=2)
+        check(out == "" and "w2vee transcribe:" in err, f"{args}: {err!r}")
+    _, _, err = e.run("transcribe", "-m", model, "--manifest", e.path("none.tsv"), expect=1)
+    check("none.tsv" in err, f"missing manifest not named: {err!r}")
+
 
 CASES = {
     "decoder": case_decoder,
@@ -622,6 +674,7 @@ CASES = {
     "long-file": case_long_file,
     "segmentation": case_segmentation,
     "exit-policy": case_exit_policy,
+    "manifest-shard": case_manifest_shard,
 }
 
 

@@ -20,6 +20,11 @@ CASE is one of:
                  Python from the scores file (first exit reaching the threshold); the
                  deadline policy at huge and tiny budgets; the threshold and rule taken
                  from the model's early_exit.json; the policy options' usage errors.
+  shards         --shard K/N and --merge: 8 of the utterances in two splits, merged from
+                 3, 1 and 4 shards, byte for byte against one whole run; every refusal
+                 (missing, duplicated, unfinished shard, another N, manifest, model or
+                 decoder options or exit policy); beam-search shards and shards with
+                 an exit policy, --entropy and --exit-sweep merged likewise.
 
 Needs /usr/bin/python3 with numpy and torch (training/audio.py imports torch) and espeak-ng;
 the harness is tests/w2vee_testlib.py (on PYTHONPATH).
@@ -528,10 +533,186 @@ def case_policy(e):
         check(out == "" and must in err, f"{args}: stderr {err!r}, want {must!r}")
 
 
+TIMES = re.compile(r"infer_s=[0-9.]+ rtf=[0-9.]+")
+
+
+def mask_times(table):
+    """The table with its measured times (infer_s, rtf) masked: the one part of it that
+    differs between two runs of the same items."""
+    return TIMES.sub("infer_s=* rtf=*", table)
+
+
+def shard_infer_sums(dirs):
+    """{split: sum of infer_s over the items of the shard.json files in @dirs, summed in
+    manifest order as `w2vee eval` sums them}."""
+    by_split = {}
+    for d in dirs:
+        with open(os.path.join(d, "shard.json"), encoding="utf-8") as f:
+            for r in json.load(f)["results"]:
+                by_split.setdefault(r["split"], []).append((r["index"], r["infer_s"]))
+    sums = {}
+    for split, items in by_split.items():
+        total = 0.0
+        for _, t in sorted(items):
+            total += t
+        sums[split] = total
+    return sums
+
+
+def case_shards(e):
+    """--shard K/N and --merge: the merge of 3 shards (given in any order) writes the
+    same bytes as one whole run (the table's measured times aside, which must be the
+    sums of the shards' per-item times), and every way shards fail to make one run is
+    refused with exit 3 and a message naming the shard."""
+    rows = read_utterances()[:8]
+    synthesise(rows, e.path("wav"))
+    items = [(f"wav/{r['uid']}.wav", r["text"]) for r in rows]
+    write_manifest(e.path("a.tsv"), items[:5])
+    write_manifest(e.path("b.tsv"), items[5:])  # 3 items: shard 4/4 has none of them
+    data = ["-d", "a=a.tsv", "-d", "b=b.tsv", "-t", "1"]
+    files = ["wer_results.txt", "a_results.txt", "b_results.txt"]
+
+    whole, _ = e.run("eval", "-m", e.model, *data, "-o", "whole", expect=0)
+
+    def read(path):
+        with open(e.path(path), "rb") as f:
+            return f.read()
+
+    for n in (3, 1, 4):
+        dirs = [f"s{n}/{k}" for k in range(1, n + 1)]
+        for k, d in enumerate(dirs, 1):
+            out, err = e.run("eval", "-m", e.model, *data, "--shard", f"{k}/{n}", "-o", d,
+                             expect=0)
+            check(err == "", f"shard {k}/{n}: stderr {err!r}")
+            check(sorted(os.listdir(e.path(d))) == ["shard.json"],
+                  f"shard {k}/{n} wrote {os.listdir(e.path(d))}")
+        merged = f"merged{n}"
+        order = dirs[::-1] if n > 1 else dirs
+        out, err = e.run("eval", "--merge", *order, "-o", merged, expect=0)
+        check(err == "", f"merge of {n}: stderr {err!r}")
+        for name in files:
+            check(read(f"{merged}/{name}") == read(f"whole/{name}"),
+                  f"merge of {n} shards: {name} differs from the whole run's")
+        check(mask_times(out) == mask_times(whole),
+              f"merge of {n} shards: table differs:\n{out}\nwhole run:\n{whole}")
+        sums = shard_infer_sums([e.path(d) for d in dirs])
+        tables = parse_table(out, e.layers)
+        for split, total in sums.items():
+            got = re.search(rf"split={split} items=\d+ audio_s=\S+ infer_s=(\S+) ", out)
+            check(got is not None and got.group(1) == f"{total:.2f}",
+                  f"merge of {n}: infer_s of {split} is not the shards' sum {total:.2f}")
+        check(set(tables) == {"a", "b"}, f"merge of {n}: splits {list(tables)}")
+        print(f"{n} shards: {', '.join(files)} and the table identical to the whole run")
+
+    def refused(dirs, must_name, what, status=3):
+        out, err = e.run("eval", "--merge", *dirs, "-o", "refused", expect=status)
+        for s in must_name:
+            check(s in err, f"{what}: message does not name {s!r}: {err!r}")
+        check(not os.path.exists(e.path("refused", "wer_results.txt")),
+              f"{what}: wer_results.txt written")
+
+    refused(["s3/1", "s3/3"], ["shard 2/3 is missing"], "missing shard")
+    refused(["s3/1", "s3/2", "s3/3", "s3/2"], ["shard 2/3", "given twice", "s3/2"],
+            "duplicated shard")
+    refused(["s3/1", "s4/2", "s3/3"], ["s4/2", "2/4", "not shards of one run"],
+            "shard of another N")
+    # another manifest: another run
+    write_manifest(e.path("b2.tsv"), items[5:7])
+    e.run("eval", "-m", e.model, "-d", "a=a.tsv", "-d", "b=b2.tsv", "--shard", "2/3",
+          "-o", "other/2", expect=0)
+    refused(["s3/1", "other/2", "s3/3"], ["other/2", "different runs", "splits"],
+            "other manifest")
+    # another model (a copy whose config.json differs by one byte): another run
+    import shutil
+    shutil.copytree(e.model, e.path("model2"), dirs_exist_ok=True)
+    with open(e.path("model2", "config.json"), "a", encoding="utf-8") as f:
+        f.write("\n")
+    e.run("eval", "-m", "model2", *data, "--shard", "3/3", "-o", "other/3", expect=0)
+    refused(["s3/1", "s3/2", "other/3"], ["other/3", "model_sha256"], "other model")
+    # an unfinished shard (no shard.json), a broken one
+    os.makedirs(e.path("unfinished"), exist_ok=True)
+    refused(["s3/1", "s3/2", "unfinished"], ["unfinished", "did not finish"],
+            "unfinished shard")
+    os.makedirs(e.path("broken"), exist_ok=True)
+    with open(e.path("broken", "shard.json"), "w") as f:
+        f.write("{\"format\": \"w2vee-eval-shard 1\"")
+    refused(["s3/1", "broken"], ["broken"], "malformed shard.json", status=1)
+
+    for args in (["--shard", "0/3"], ["--shard", "4/3"], ["--shard", "3"],
+                 ["--shard", "a/b"]):
+        _, err = e.run("eval", "-m", e.model, *data, *args, "-o", "x", expect=2)
+        check("--shard" in err, f"{args}: message {err!r}")
+    e.run("eval", "--merge", "-o", "x", expect=2)
+    e.run("eval", "--merge", "s3/1", "-d", "a=a.tsv", "-o", "x", expect=2)
+    e.run("eval", "--merge", "s3/1", "s3/2", "s3/3", expect=2)  # no -o
+
+    # the exit policies: each item's policy run and scores travel in shard.json, so the
+    # merge prints the policy and sweep lines and writes NAME_scores.tsv as a whole run
+    for name, policy in (
+            ("conf", ["--exit-policy", "confidence", "--exit-score", "nonblank-posterior",
+                      "--exit-threshold", "0.6", "--exit-sweep", "--entropy"]),
+            ("dead", ["--exit-policy", "deadline", "--exit-threshold", "1000"])):
+        whole, _ = e.run("eval", "-m", e.model, *data, *policy, "-o", f"{name}-whole",
+                         expect=0)
+        check(("policy=confidence" if name == "conf" else "policy=deadline") in whole,
+              f"{name}: no policy line in {whole!r}")
+        for k in (1, 2, 3):
+            e.run("eval", "-m", e.model, *data, *policy, "--shard", f"{k}/3",
+                  "-o", f"{name}/{k}", expect=0)
+        out, _ = e.run("eval", "--merge", f"{name}/3", f"{name}/1", f"{name}/2",
+                       "-o", f"{name}-merged", expect=0)
+        names = files + (["a_scores.tsv", "b_scores.tsv"] if name == "conf" else [])
+        check(sorted(os.listdir(e.path(f"{name}-merged"))) == sorted(names),
+              f"{name} merge wrote {os.listdir(e.path(f'{name}-merged'))}")
+        for f in names:
+            check(read(f"{name}-merged/{f}") == read(f"{name}-whole/{f}"),
+                  f"{name} merge: {f} differs from the whole run's")
+        check(mask_times(out) == mask_times(whole),
+              f"{name} merge: table differs:\n{out}\nwhole run:\n{whole}")
+    e.run("eval", "-m", e.model, *data, "--exit-policy", "confidence", "--exit-score",
+          "nonblank-posterior", "--exit-threshold", "0.7", "--exit-sweep", "--entropy",
+          "--shard", "2/3", "-o", "conf7/2", expect=0)
+    refused(["conf/1", "conf7/2", "conf/3"], ["conf7/2", "different runs",
+                                              "policy_threshold"], "other threshold")
+    refused(["conf/1", "s3/2", "conf/3"], ["s3/2", "different runs", "policy"],
+            "policy and fixed shards")
+    for args in (["--exit-policy", "confidence"], ["--entropy"], ["--lm", "default"]):
+        _, err = e.run("eval", "--merge", "conf/1", "conf/2", "conf/3", *args, "-o", "x",
+                       expect=2)
+        check("--merge takes shard folders" in err, f"--merge {args}: {err!r}")
+    print("exit policies: shards merged like one whole run (policy, sweep, scores file)")
+
+    # beam search: the decoder and its options are in the header, and a merge of its
+    # shards is one whole run with the same decoder
+    beam = ["-m", e.model, "-d", "a=a.tsv", "-t", "1", "--lm", "default", "--beam-size", "8"]
+    whole, _ = e.run("eval", *beam, "-o", "beam-whole", expect=0)
+    for k in (1, 2):
+        e.run("eval", *beam, "--shard", f"{k}/2", "-o", f"beam/{k}", expect=0)
+    with open(e.path("beam/1/shard.json"), encoding="utf-8") as f:
+        run = json.load(f)["run"]
+    check(run["decoder"] == "beam+lm" and "beam_size=8 " in run["decoder_options"]
+          and "lm_sha256=none" not in run["decoder_options"],
+          f"beam shard header: {run['decoder']!r} {run['decoder_options']!r}")
+    out, _ = e.run("eval", "--merge", "beam/2", "beam/1", "-o", "beam-merged", expect=0)
+    for name in ("wer_results.txt", "a_results.txt"):
+        check(read(f"beam-merged/{name}") == read(f"beam-whole/{name}"),
+              f"beam merge: {name} differs from the whole run's")
+    check(mask_times(out) == mask_times(whole), f"beam merge: table differs:\n{out}")
+    e.run("eval", *beam[:-1], "9", "--shard", "2/2", "-o", "beam9/2", expect=0)
+    refused(["beam/1", "beam9/2"], ["beam9/2", "different runs", "decoder_options"],
+            "other beam size")
+    e.run("eval", "-m", e.model, "-d", "a=a.tsv", "-t", "1", "--shard", "2/2",
+          "-o", "greedy/2", expect=0)
+    refused(["beam/1", "greedy/2"], ["greedy/2", "different runs", "\"decoder\""],
+            "greedy and beam shards")
+    print("beam-search shards: merged like one whole run, other decoder options refused")
+
+
 CASES = {
     "default-model": lambda args: case_default_model(Env(args, "default-model")),
     "policy": lambda args: case_policy(Env(args, "policy")),
     "errors": lambda args: case_errors(Env(args, "errors")),
+    "shards": lambda args: case_shards(Env(args, "shards")),
 }
 
 if __name__ == "__main__":
