@@ -117,7 +117,7 @@ gst_wav2vec2ee_set_model (GstWav2vec2ee * self, W2veeModel * model, gchar * path
   g_object_notify (G_OBJECT (self), "exit-layers-string");
 }
 
-/* allow-pickle as w2vee_model_load_full() flags (takes the object lock). */
+/* allow-pickle as w2vee_model_load_shared() flags (takes the object lock). */
 W2veeLoadFlags
 gst_wav2vec2ee_load_flags (GstWav2vec2ee * self)
 {
@@ -152,7 +152,7 @@ gst_wav2vec2ee_load_model (GstWav2vec2ee * self, gboolean uri_later)
     return FALSE;
   }
 
-  model = w2vee_model_load_full (path, gst_wav2vec2ee_load_flags (self), &error);
+  model = w2vee_model_load_shared (path, gst_wav2vec2ee_load_flags (self), &error);
   if (model == NULL) {
     gst_wav2vec2ee_post_model_error (self, path, error);
     return FALSE;
@@ -316,7 +316,7 @@ fetch_run (GstElement * element, gpointer data)
   params.progress_data = fetch;
   fetch->dir = w2vee_fetch (fetch->uri, &params, &fetch->error);
   if (fetch->dir != NULL)
-    fetch->model = w2vee_model_load_full (fetch->dir,
+    fetch->model = w2vee_model_load_shared (fetch->dir,
         gst_wav2vec2ee_load_flags (fetch->self), &fetch->error);
   GST_DEBUG_OBJECT (element, "fetch of %s done: %s", fetch->uri,
       fetch->model != NULL ? fetch->dir : fetch->error->message);
