@@ -314,6 +314,17 @@ def read_split(corpus_dir, split):
     return shards
 
 
+def write_manifests(out, split):
+    """DIR/{split}.tsv (paths relative to DIR) and DIR/{split}_abs.tsv for a wav split."""
+    rows = [r for _, rs in read_split(out, split) for r in rs]
+    rel = [f"wav/{split}/{uid}.wav\t{text}\n" for uid, _, _, text, _ in rows]
+    with open(os.path.join(out, f"{split}.tsv"), "w") as f:
+        f.writelines(rel)
+    absdir = os.path.abspath(out)
+    with open(os.path.join(out, f"{split}_abs.tsv"), "w") as f:
+        f.writelines(os.path.join(absdir, line) for line in rel)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -404,24 +415,17 @@ def main():
                          tools, split in wav_splits))
 
     done = {s: [0, 0.0] for s in wanted}
+    left = {s: sum(1 for j in jobs if j[0] == s) for s in wanted}
     with multiprocessing.Pool(args.workers) as pool:
         for base, n, secs in pool.imap_unordered(build_shard, jobs):
             split = os.path.basename(os.path.dirname(base))
             done[split][0] += n
             done[split][1] += secs
+            left[split] -= 1
             print(f"corpus: {os.path.relpath(base, args.out)}: {n} utterances, "
                   f"{secs / 60:.1f} min ({time.time() - t0:.0f} s)", flush=True)
-
-    for split in wanted:
-        if split not in wav_splits:
-            continue
-        rows = [r for _, rs in read_split(args.out, split) for r in rs]
-        rel = [f"wav/{split}/{uid}.wav\t{text}\n" for uid, _, _, text, _ in rows]
-        with open(os.path.join(args.out, f"{split}.tsv"), "w") as f:
-            f.writelines(rel)
-        absdir = os.path.abspath(args.out)
-        with open(os.path.join(args.out, f"{split}_abs.tsv"), "w") as f:
-            f.writelines(os.path.join(absdir, line) for line in rel)
+            if left[split] == 0 and split in wav_splits:   # usable before the rest is done
+                write_manifests(args.out, split)
 
     summary = {s: {"utterances": done[s][0], "hours": round(done[s][1] / 3600, 3)} for s in wanted}
     summary["seconds"] = round(time.time() - t0, 1)
