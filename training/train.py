@@ -179,11 +179,12 @@ def evaluate(net, pool, vocab, batch_samples, max_batch, limit=None, amp=None):
         cer, wer = M.error_rates(refs, hyps[e])
         res["cer"].append(round(cer, 4))
         res["wer"].append(round(wer, 4))
-    fams = sorted(set(pool.families[:n]))
+    families = getattr(pool, "families", None) or ["?"] * n    # (evaluate.py's WavPool: none)
+    fams = sorted(set(families[:n]))
     if len(fams) > 1:                      # deepest exit per synthesizer family
         res["family"] = {}
         for fam in fams:
-            ii = [i for i in idx if pool.families[i] == fam]
+            ii = [i for i in idx if families[i] == fam]
             cer, wer = M.error_rates([refs[i] for i in ii], [hyps[-1][i] for i in ii])
             res["family"][fam] = {"n": len(ii), "cer": round(cer, 4), "wer": round(wer, 4)}
     res["examples"] = [{"ref": refs[i], "hyp": hyps[-1][i]} for i in range(min(3, n))]
