@@ -182,22 +182,219 @@ def add_noise(x, lengths, gen, dgen, snr_lo, snr_hi):
     return x + noise * scale[:, None] * mask
 
 
+def _stft(x, n_fft=512, hop=128):
+    """(B, F, T) complex STFT (Hann window, centred) of x (B, N)."""
+    win = torch.hann_window(n_fft, device=x.device)
+    return torch.stft(x, n_fft, hop, window=win, return_complex=True)
+
+
+def _istft(spec, n, n_fft=512, hop=128):
+    win = torch.hann_window(n_fft, device=spec.device)
+    return torch.istft(spec, n_fft, hop, window=win, length=n)
+
+
+def time_stretch(x, rate, n_fft=512, hop=128):
+    """Phase-vocoder time stretch of one utterance x (N,) by @rate (> 1 is shorter),
+    pitch unchanged: magnitudes interpolated between analysis frames, phases advanced by
+    each bin's measured instantaneous frequency. -> (round(N / rate),)."""
+    spec = _stft(x[None, :], n_fft, hop)[0]                       # (F, T)
+    nb, nt = spec.shape
+    steps = torch.arange(0, nt, rate, device=x.device, dtype=torch.float32)
+    i0 = steps.floor().to(torch.int64)
+    frac = (steps - i0.to(torch.float32))[None, :]
+    spec = torch.cat([spec, torch.zeros(nb, 2, dtype=spec.dtype, device=x.device)], 1)
+    expected = torch.linspace(0, math.pi * hop, nb, device=x.device)[:, None]
+    a, b = spec[:, i0], spec[:, i0 + 1]
+    mag = (1 - frac) * a.abs() + frac * b.abs()
+    # phase advance per hop from frame pair (i, i + 1), never from frame 0: its reflect-
+    # padded start would put a wrong advance into every bin (and repeat it when rate < 1)
+    ip = torch.clamp(i0, min=1, max=max(1, nt - 2)) if nt > 2 else i0
+    dphi = torch.angle(spec[:, ip + 1]) - torch.angle(spec[:, ip]) - expected
+    dphi = dphi - 2 * math.pi * torch.round(dphi / (2 * math.pi))
+    adv = expected + dphi                  # phase advance from output frame j to j + 1
+    start = torch.angle(spec[:, 1:2]) - adv[:, :1] if nt > 2 else torch.angle(spec[:, :1])
+    phase = start + torch.cumsum(adv, 1) - adv
+    out = torch.polar(mag, phase)
+    n_out = int(round(x.shape[0] / rate))
+    return _istft(out[None], n_out, n_fft, hop)[0]
+
+
+def pitch_shift(x, lengths, semitones):
+    """Shifts the pitch (and formants) of each row by its @semitones (B,) and keeps its
+    duration: phase-vocoder stretch by 2^(s/12), then resampling back by that factor.
+    Rows with 0 are copied. x (B, N), lengths (B,) -> (B, N)."""
+    y = x.clone()
+    for i in torch.nonzero(semitones != 0).flatten().tolist():
+        n = int(lengths[i])
+        r = float(2.0 ** (float(semitones[i]) / 12.0))
+        longer = time_stretch(x[i, :n], 1.0 / r)
+        back, m = speed_perturb(longer[None, :], torch.tensor([longer.shape[0]], device=x.device),
+                                torch.tensor([r], device=x.device))
+        m = min(n, int(m[0]))
+        y[i, :n] = 0.0
+        y[i, :m] = back[0, :m]
+    return y
+
+
+def vtlp(x, lengths, alphas, f_hi=4800.0, hop=128):
+    """Vocal tract length perturbation (Jaitly & Hinton 2013) of each row by its warp
+    factor @alphas (B,): the STFT's frequency axis is warped piecewise linearly, f -> a f
+    up to f_hi * min(a, 1) / a, then linearly to Nyquist (a > 1 raises formants and
+    harmonics). Output bin k takes the magnitude interpolated at its source frequency and
+    that source's instantaneous frequency (phase advance per hop) times the warp ratio,
+    accumulated over frames, so sinusoids really move. x (B, N), lengths (B,) -> (B, N)."""
+    b, n = x.shape
+    spec = _stft(x, hop=hop)                                      # (B, F, T)
+    nb, nt = spec.shape[1], spec.shape[2]
+    if nt < 3:
+        return x
+    nyq = SAMPLE_RATE / 2
+    f = torch.linspace(0, nyq, nb, device=x.device)[None, :]      # output frequencies
+    a = alphas.to(x.device)[:, None]
+    knee = f_hi * torch.clamp(a, max=1.0) / a                     # input knee (B, 1)
+    out_knee = knee * a
+    # inverse warp: input frequency that lands on each output frequency
+    src = torch.where(f <= out_knee, f / a,
+                      knee + (f - out_knee) * (nyq - knee) / (nyq - out_knee))
+    ratio = torch.where(src > 0, f / src.clamp(min=1e-6), torch.ones_like(f))[:, :, None]
+    pos = (src / nyq * (nb - 1)).clamp(0, nb - 1)                 # (B, F) fractional bin
+    i0 = pos.floor().to(torch.int64)
+    i1 = torch.clamp(i0 + 1, max=nb - 1)
+    w = (pos - i0.to(pos.dtype))[:, :, None]
+    expected = torch.linspace(0, math.pi * hop, nb, device=x.device)[None, :, None]
+    ang = torch.angle(spec)
+    dphi = ang[:, :, 1:] - ang[:, :, :-1] - expected
+    adv = expected + dphi - 2 * math.pi * torch.round(dphi / (2 * math.pi))   # (B, F, T-1)
+    adv = torch.cat([adv[:, :, 1:2], adv[:, :, 1:]], 2)           # frame 0->1: use 1->2
+
+    def at(v):                                                    # v (B, F, T') at pos
+        t = v.shape[2]
+        g0 = torch.gather(v, 1, i0[:, :, None].expand(b, nb, t))
+        g1 = torch.gather(v, 1, i1[:, :, None].expand(b, nb, t))
+        return g0 * (1 - w) + g1 * w
+
+    mag = at(spec.abs())
+    adv_out = at(adv) * ratio
+    start = torch.gather(ang[:, :, 1], 1, i0) - adv_out[:, :, 0]
+    phase = torch.cat([start[:, :, None], start[:, :, None] + torch.cumsum(adv_out, 2)], 2)
+    y = _istft(torch.polar(mag, phase), n, hop=hop)
+    mask = torch.arange(n, device=x.device)[None, :] < lengths[:, None]
+    return y * mask
+
+
+def telephone(x, lengths, gen):
+    """Telephone channel: band-pass 300-3400 Hz (raised-cosine edges 100 Hz wide, in
+    the frequency domain) and 8-bit mu-law (G.711) companding quantisation.
+    x (B, N) -> (B, N)."""
+    n = x.shape[1]
+    f = torch.fft.rfftfreq(n, 1.0 / SAMPLE_RATE).to(x.device)
+    lo = 0.5 - 0.5 * torch.cos(math.pi * ((f - 250) / 100).clamp(0, 1))
+    hi = 0.5 + 0.5 * torch.cos(math.pi * ((f - 3350) / 100).clamp(0, 1))
+    y = torch.fft.irfft(torch.fft.rfft(x) * lo * hi, n)
+    peak = y.abs().amax(1, keepdim=True).clamp(min=1e-6)
+    u = y / peak
+    mu = 255.0
+    c = torch.sign(u) * torch.log1p(mu * u.abs()) / math.log1p(mu)
+    c = torch.round(c * 127.0) / 127.0
+    y = torch.sign(c) * ((1 + mu) ** c.abs() - 1) / mu * peak
+    mask = torch.arange(n, device=x.device)[None, :] < lengths[:, None]
+    return y * mask
+
+
+def codec(x, lengths, gen):
+    """Low-bitrate perceptual codec simulation: per STFT frame, bins more than 20-35 dB
+    below the frame's peak are dropped (spectral holes), the rest quantised to 3-6 dB
+    steps in magnitude (phase kept), and everything above a 3.5-7 kHz cut-off removed.
+    Per-row settings from the CPU generator @gen. x (B, N) -> (B, N)."""
+    b, n = x.shape
+    spec = _stft(x)                                               # (B, F, T)
+    mag = spec.abs().clamp(min=1e-9)
+    db = 20 * torch.log10(mag)
+    floor_db = (20 + 15 * torch.rand(b, generator=gen)).to(x.device)[:, None, None]
+    step = (3 + 3 * torch.rand(b, generator=gen)).to(x.device)[:, None, None]
+    cut = (3500 + 3500 * torch.rand(b, generator=gen)).to(x.device)[:, None, None]
+    keep = db >= db.amax(1, keepdim=True) - floor_db
+    q = torch.round(db / step) * step
+    f = torch.linspace(0, SAMPLE_RATE / 2, spec.shape[1], device=x.device)[None, :, None]
+    keep = keep & (f <= cut)
+    spec = torch.polar(10 ** (q / 20), torch.angle(spec)) * keep
+    y = _istft(spec, n)
+    mask = torch.arange(n, device=x.device)[None, :] < lengths[:, None]
+    return y * mask
+
+
+def babble(x, lengths, gen, snr_lo, snr_hi):
+    """Background speech: each row gets the next row of the batch (cyclically, looped
+    to its length) added at a random SNR in [snr_lo, snr_hi] dB. x (B, N) -> (B, N)."""
+    b, n = x.shape
+    if b < 2:
+        return x
+    mask = (torch.arange(n, device=x.device)[None, :] < lengths[:, None]).to(x.dtype)
+    other = torch.roll(x, -1, 0)
+    olen = torch.roll(lengths, -1, 0)
+    idx = torch.arange(n, device=x.device)[None, :] % olen[:, None]
+    other = other.gather(1, idx)
+    p_x = (x * x * mask).sum(1) / lengths.to(x.dtype).clamp(min=1)
+    p_o = (other * other * mask).sum(1) / lengths.to(x.dtype).clamp(min=1)
+    snr = (snr_lo + (snr_hi - snr_lo) * torch.rand(b, generator=gen)).to(x.device)
+    scale = torch.sqrt(p_x / (p_o.clamp(min=1e-12) * 10.0 ** (snr / 10.0)))
+    return x + other * scale[:, None] * mask
+
+
+# default share of utterances given each augmentation (train.py --p-* flags)
+AUGMENT_DEFAULTS = {"p_speed": 0.7, "p_pitch": 0.2, "p_vtlp": 0.3, "p_reverb": 0.3,
+                    "p_noise": 0.6, "p_babble": 0.1, "p_telephone": 0.1, "p_codec": 0.1}
+
+
 def augment_batch(x, lengths, gen, dgen, p_speed=0.7, speed_range=(0.85, 1.15),
-                  p_reverb=0.3, p_noise=0.6, snr=(5.0, 35.0)):
-    """The training augmentation: speed perturbation, reverb, noise. (Gain is not varied:
-    the model normalises every input to unit variance, so a gain change is a no-op.)
+                  p_reverb=0.3, p_noise=0.6, snr=(5.0, 35.0), p_pitch=0.0,
+                  pitch_range=3.0, p_vtlp=0.0, vtlp_range=(0.9, 1.1), p_babble=0.0,
+                  babble_snr=(10.0, 25.0), p_telephone=0.0, p_codec=0.0):
+    """The training augmentation, in this order: speed perturbation (tempo and pitch),
+    pitch shift (+-@pitch_range semitones, duration kept), vocal tract length
+    perturbation, reverb, noise, background speech, then one channel: telephone band
+    (300-3400 Hz, mu-law) or low-bitrate codec. (Gain is not varied: the model
+    normalises every input to unit variance, so a gain change is a no-op.)
     Per-row choices come from the CPU generator @gen, bulk noise from @dgen (a generator
     on x's device). x (B, N) float32, lengths (B,) int64, both on one device
     -> (x', lengths')."""
     b = x.shape[0]
     device = x.device
-    use = torch.rand(b, generator=gen) < p_speed
+
+    def pick(p):
+        return torch.rand(b, generator=gen) < p
+
+    use = pick(p_speed)
     f = speed_range[0] + (speed_range[1] - speed_range[0]) * torch.rand(b, generator=gen)
     f = torch.where(use, f, torch.ones(b))
     x, lengths = speed_perturb(x, lengths, f.to(device))
+    if p_pitch > 0:
+        use = pick(p_pitch)
+        st = (2 * torch.rand(b, generator=gen) - 1) * pitch_range
+        if bool(use.any()):
+            x = pitch_shift(x, lengths, torch.where(use, st, torch.zeros(b)))
+    def apply(rows, fn):                     # fn on the chosen rows only
+        idx = torch.nonzero(rows).flatten().to(device)
+        if idx.numel():
+            x[idx] = fn(x[idx], lengths[idx], idx)
+
+    if p_vtlp > 0:
+        use = pick(p_vtlp)
+        a = vtlp_range[0] + (vtlp_range[1] - vtlp_range[0]) * torch.rand(b, generator=gen)
+        apply(use, lambda xs, ls, idx: vtlp(xs, ls, a.to(device)[idx]))
     x = reverb(x, lengths, gen, dgen, p_reverb)
-    noisy = torch.rand(b, generator=gen) < p_noise
+    noisy = pick(p_noise)
     if bool(noisy.any()):
         xn = add_noise(x, lengths, gen, dgen, snr[0], snr[1])
         x = torch.where(noisy.to(device)[:, None], xn, x)
+    if p_babble > 0:
+        use = pick(p_babble)
+        if bool(use.any()):
+            x = torch.where(use.to(device)[:, None],
+                            babble(x, lengths, gen, babble_snr[0], babble_snr[1]), x)
+    if p_telephone > 0 or p_codec > 0:
+        u = torch.rand(b, generator=gen)
+        apply(u < p_telephone, lambda xs, ls, idx: telephone(xs, ls, gen))
+        apply((u >= p_telephone) & (u < p_telephone + p_codec),
+              lambda xs, ls, idx: codec(xs, ls, gen))
     return x, lengths

@@ -94,6 +94,8 @@ def main():
     print(f"{name}: {r['n']} utterances, {time.time() - t0:.0f} s")
     for e, layer in enumerate(net.exit_layers):
         print(f"exit {e + 1} (layer {layer}): CER {100 * r['cer'][e]:.2f} %  WER {100 * r['wer'][e]:.2f} %")
+    for fam, v in r.get("family", {}).items():
+        print(f"deepest exit, {fam} ({v['n']} utterances): CER {100 * v['cer']:.2f} %  WER {100 * v['wer']:.2f} %")
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "wer_results.txt"), "w") as f:

@@ -73,7 +73,7 @@ main () {
   $PY training/corpus.py --out "$WORK/corpus" --n-train "$N_TRAIN" --n-dev "$N_DEV" \
     --n-test "$N_TEST" --workers "$WORKERS" --espeak "$ESPEAK" --espeak-lib "$CARRY/espeak/lib" \
     --espeak-data "$CARRY/espeak/espeak-ng-data" --fortunes "$CARRY/fortunes" --wav-splits "" \
-    --shard-size 250 &
+    --families espeak-ng --text fortunes --splits test,dev,train --shard-size 250 &
   CORPUS_PID=$!
   stop_corpus () {
     if kill -0 "$CORPUS_PID" 2>/dev/null; then

@@ -79,6 +79,7 @@ class Pool:
         self.loaded = set()
         self.audio = torch.zeros(0, dtype=torch.int16, device=device)
         self.offsets, self.lengths, self.tokens, self.texts = [], [], [], []
+        self.families = []                 # synthesizer family of each item (corpus.family_of)
 
     def refresh(self):
         """Loads shards not loaded yet; returns how many were added."""
@@ -90,7 +91,8 @@ class Pool:
         for path, rows in new:
             data = np.load(path)
             pieces.append(torch.from_numpy(data).to(self.device))
-            for _, off, n, text, _ in rows:
+            for _, off, n, text, voice in rows:
+                self.families.append(C.family_of(voice))
                 self.offsets.append(base + off)
                 self.lengths.append(n)
                 self.tokens.append(M.encode_text(text, self.vocab))
@@ -177,6 +179,14 @@ def evaluate(net, pool, vocab, batch_samples, max_batch, limit=None, amp=None):
         cer, wer = M.error_rates(refs, hyps[e])
         res["cer"].append(round(cer, 4))
         res["wer"].append(round(wer, 4))
+    families = getattr(pool, "families", None) or ["?"] * n    # (evaluate.py's WavPool: none)
+    fams = sorted(set(families[:n]))
+    if len(fams) > 1:                      # deepest exit per synthesizer family
+        res["family"] = {}
+        for fam in fams:
+            ii = [i for i in idx if families[i] == fam]
+            cer, wer = M.error_rates([refs[i] for i in ii], [hyps[-1][i] for i in ii])
+            res["family"][fam] = {"n": len(ii), "cer": round(cer, 4), "wer": round(wer, 4)}
     res["examples"] = [{"ref": refs[i], "hyp": hyps[-1][i]} for i in range(min(3, n))]
     net.train(was)
     return res
@@ -236,10 +246,18 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--mask-prob", type=float, default=0.12,
                     help="fraction of frames time-masked (see --clean-until-loss)")
-    ap.add_argument("--no-augment", action="store_true", help="no speed/reverb/noise")
-    ap.add_argument("--p-speed", type=float, default=0.7, help="share of utterances speed-perturbed")
-    ap.add_argument("--p-reverb", type=float, default=0.3, help="share given simulated reverberation")
-    ap.add_argument("--p-noise", type=float, default=0.6, help="share given noise at 5-35 dB SNR")
+    ap.add_argument("--no-augment", action="store_true", help="no waveform augmentation")
+    aug_help = {"p_speed": "speed-perturbed (0.85-1.15: tempo and pitch)",
+                "p_pitch": "pitch-shifted (+-3 semitones, duration kept)",
+                "p_vtlp": "given vocal tract length perturbation (warp 0.9-1.1)",
+                "p_reverb": "given simulated room reverberation (RT60 0.15-0.6 s)",
+                "p_noise": "given white/pink/brown noise at 5-35 dB SNR",
+                "p_babble": "given another utterance as background speech at 10-25 dB SNR",
+                "p_telephone": "band-limited to a telephone channel (300-3400 Hz, mu-law)",
+                "p_codec": "passed through a low-bitrate codec simulation"}
+    for k, v in audio.AUGMENT_DEFAULTS.items():
+        ap.add_argument("--" + k.replace("_", "-"), type=float, default=v,
+                        help=f"share of utterances {aug_help[k]} (default {v})")
     ap.add_argument("--clean-until-loss", type=float, default=2.2,
                     help="no augmentation and no time masking until the deepest exit's "
                          "mean loss over 50 steps first falls below this (the run has left "
@@ -339,7 +357,11 @@ def main():
 
     train = Pool(args.corpus, "train", vocab, device)
     dev = Pool(args.corpus, "dev", vocab, device)
-    test = Pool(args.corpus, "test", vocab, device)
+
+    def test_splits():
+        """The corpus's test splits: "test", then the test-FAMILY ones."""
+        return [t for t in C.SPLITS if t.startswith("test") and
+                os.path.isdir(os.path.join(args.corpus, t))]
     corpus_done = os.path.exists(os.path.join(args.corpus, "corpus.json"))
     while True:
         train.refresh()
@@ -383,6 +405,9 @@ def main():
         r = evaluate(net, dev, vocab, batch_samples, args.max_batch, limit, amp)
         log(f"dev {tag} step {state['step']} n {r['n']} cer " + " ".join(f"{c:.4f}" for c in r["cer"]) +
             " wer " + " ".join(f"{w:.4f}" for w in r["wer"]) + f" | {r['examples'][0]['hyp']}")
+        if "family" in r:
+            log(f"dev-family {tag} step {state['step']} " + " ".join(
+                f"{k} n {v['n']} cer {v['cer']:.4f} wer {v['wer']:.4f}" for k, v in r["family"].items()))
         return r
 
     while elapsed() < train_budget:
@@ -415,8 +440,8 @@ def main():
             log(f"augmentation and time masking on from step {state['step']}")
         x, lens = train.batch(idx)
         if not args.no_augment and state.get("augmenting"):
-            x, lens = audio.augment_batch(x, lens, gen, dgen, p_speed=args.p_speed,
-                                          p_reverb=args.p_reverb, p_noise=args.p_noise)
+            x, lens = audio.augment_batch(x, lens, gen, dgen, **{
+                k: getattr(args, k) for k in audio.AUGMENT_DEFAULTS})
         x = audio.normalize_batch(x, lens)
         frames = M.frames_for(lens, conv)
         tmask = None
@@ -474,12 +499,15 @@ def main():
     r = dev_eval("final", None)
     if r:
         result["dev"] = r
-    test.refresh()
-    if len(test):
-        r = evaluate(net, test, vocab, batch_samples, args.max_batch, None, amp)
-        log(f"test final step {state['step']} n {r['n']} cer " + " ".join(f"{c:.4f}" for c in r["cer"]) +
+    for split in test_splits():
+        pool = Pool(args.corpus, split, vocab, device)
+        pool.refresh()
+        if not len(pool):
+            continue
+        r = evaluate(net, pool, vocab, batch_samples, args.max_batch, None, amp)
+        log(f"{split} final step {state['step']} n {r['n']} cer " + " ".join(f"{c:.4f}" for c in r["cer"]) +
             " wer " + " ".join(f"{w:.4f}" for w in r["wer"]))
-        result["test"] = r
+        result[split] = r
     with open(os.path.join(args.run, "eval.json"), "w") as f:
         json.dump(result, f, indent=1)
     log(f"done step {state['step']} wall {time.time() - t_start:.0f}s")

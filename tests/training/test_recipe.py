@@ -3,9 +3,14 @@
 # SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS)
 """The training recipe end to end, at toy size, so that it cannot rot unnoticed:
 
-1. corpus.py builds a small seeded corpus (48 train, 8 dev, 8 test utterances): the
-   splits are disjoint in sentences, the test voice variants are never in train, and a
-   second build of the test split is byte-identical (seeded).
+1. corpus.py builds a small seeded corpus from fortunes and WordNet text in three
+   synthesizer families plus festival's HTS voice (48 train, 16 dev, 8 test and 4 per
+   test-FAMILY split): train, dev and the test splits are disjoint in sentences; each
+   family's held-out voices (espeak-ng test/dev variants, flite slt, festival ked) are
+   never in train; the HTS voice is only in test-hts; a second build of the test splits
+   is byte-identical (seeded). With the real split sizes, the plan's fortunes test split
+   is the espeak-only corpus's (tests/eval/utterances.tsv) and no fortunes test or dev
+   sentence is among the training sentences.
 2. train.py trains a tiny early-exit model (2 layers, 2 exits) for ~25 s: a progress log
    with finite summed-exit losses, a deadline checkpoint, an export, eval.json with
    dev and test CER/WER for every exit.
@@ -20,10 +25,12 @@ real model's quality is tests/eval's business).
 
   PYTHONPATH=tests /usr/bin/python3 tests/training/test_recipe.py \
       --w2vee build/tools/w2vee --test-parity build/tests/parity/test-parity --workdir DIR
-Needs /usr/bin/python3 with torch, numpy and torchaudio, espeak-ng and the fortunes. The
+Needs /usr/bin/python3 with torch, numpy and torchaudio, espeak-ng, flite, festival with
+festvox-kallpc16k, festvox-kdlpc16k and festvox-us-slt-hts, fortunes and wordnet-base. The
 harness is tests/w2vee_testlib.py.
 """
 
+import argparse
 import glob
 import json
 import math
@@ -41,7 +48,8 @@ TINY = ["--preset", "cpu", "--conv", "16,10,5;16,8,4;32,4,4;32,4,4", "--dim", "3
         "--layers", "2", "--heads", "2", "--ff", "64", "--exits", "2",
         "--pos-kernel", "16", "--pos-groups", "4", "--batch-seconds", "16",
         "--max-batch", "8", "--log-every", "5", "--clean-until-loss", "0",
-        "--threads", "1"]
+        "--threads", "1", "--p-pitch", "0.5", "--p-vtlp", "0.5", "--p-babble", "0.3",
+        "--p-telephone", "0.3", "--p-codec", "0.3"]
 
 
 def run(cmd, expect=0, cwd=None):
@@ -50,6 +58,11 @@ def run(cmd, expect=0, cwd=None):
 
 def python(script, *args, expect=0, cwd=None):
     return run([sys.executable, os.path.join(TRAINING, script), *args], expect=expect, cwd=cwd)
+
+
+FAMILY_SPLITS = ("test-espeak-ng", "test-flite", "test-festival", "test-hts")
+TOY = {"train": 48, "dev": 16, "test": 8, "test-espeak-ng": 4, "test-flite": 4,
+       "test-festival": 4, "test-hts": 4}
 
 
 def read_split(corpus, split):
@@ -63,47 +76,90 @@ def read_split(corpus, split):
     return rows
 
 
-def variant(voice):
-    """'en-us+klatt4 s=200 p=33 g=1' -> 'klatt4'."""
-    return voice.split()[0].split("+", 1)[1]
+def family_voice(voice):
+    """'espeak-ng:en-us+klatt4 s=200 p=33 g=1' -> ('espeak-ng', 'klatt4');
+    'flite:slt stretch=1.1 f0=160' -> ('flite', 'slt')."""
+    family, name = voice.split()[0].split(":", 1)
+    return family, (name.split("+", 1)[1] if family == "espeak-ng" else name)
+
+
+def check_plan_sentences():
+    """With the real split sizes: the fortunes test split is the espeak-only corpus's
+    (the 30 utterances of tests/eval/utterances.tsv, by uid), and neither its test nor
+    its dev sentences (nor WordNet's) are training sentences."""
+    sys.path.insert(0, TRAINING)
+    import corpus as C
+    args = argparse.Namespace(seed=1, n_test=1000, n_dev=500, n_wn_test=500, n_wn_dev=300,
+                              n_family_test=200, text="fortunes,wordnet",
+                              fortunes="/usr/share/games/fortunes", wordnet="/usr/share/wordnet",
+                              espeak_data_dir="/usr/lib/x86_64-linux-gnu/espeak-ng-data",
+                              families="espeak-ng,flite,festival")
+    plan = C.make_plan(args)
+    sents = plan["sentences"]
+    train = {t for _, t in sents["train"]}
+    held = {t for split in sents if split != "train" for _, t in sents[split]}
+    check(not train & held, f"{len(train & held)} test/dev sentences among the training ones")
+    check(len(sents["test"]) == 1000 and len(sents["dev"]) == 800,
+          f"test {len(sents['test'])}, dev {len(sents['dev'])} sentences")
+    with open(os.path.join(HERE, "..", "eval", "utterances.tsv"), encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
+    for r in rows:
+        i = int(r[0].split("_")[1])
+        check(sents["test"][i][1] == r[-1],
+              f"{r[0]}: the plan's fortunes test sentence {sents['test'][i][1]!r}, not {r[-1]!r}")
+    return len(train), len(held)
 
 
 def test_corpus(work):
     corpus = os.path.join(work, "corpus")
-    python("corpus.py", "--out", corpus, "--n-train", "48", "--n-dev", "8", "--n-test", "8",
-           "--workers", "1", "--shard-size", "16")
+    toy = ["--n-dev", "8", "--n-test", "8", "--n-wn-dev", "8", "--n-wn-test", "8",
+           "--n-family-test", "4", "--workers", "1", "--shard-size", "16"]
+    python("corpus.py", "--out", corpus, "--n-train", "48", *toy)
     with open(os.path.join(corpus, "corpus.json")) as f:
         info = json.load(f)
-    for split, n in (("train", 48), ("dev", 8), ("test", 8)):
+    for split, n in TOY.items():
         check(info[split]["utterances"] == n, f"corpus.json: {split} has {info[split]}")
         check(len(read_split(corpus, split)) == n, f"{split}: not {n} rows in its shards")
-    splits = {s: read_split(corpus, s) for s in ("train", "dev", "test")}
+    splits = {s: read_split(corpus, s) for s in TOY}
     text = {s: {t for t, _ in rows} for s, rows in splits.items()}
-    check(not text["test"] & text["train"], "a test sentence is in train")
-    check(not text["dev"] & text["train"], "a dev sentence is in train")
-    check(not text["test"] & text["dev"], "a test sentence is in dev")
+    for a, b in (("train", "dev"), *(("train", t) for t in TOY if t.startswith("test")),
+                 *(("dev", t) for t in TOY if t.startswith("test"))):
+        check(not text[a] & text[b], f"a {b} sentence is in {a}")
     for t in set().union(*text.values()):
         check(re.fullmatch(r"[A-Z']+( [A-Z']+)*", t) is not None, f"not normalised: {t!r}")
     with open(os.path.join(corpus, "plan.json")) as f:
         plan = json.load(f)
-    variants = {s: {variant(v) for _, v in rows} for s, rows in splits.items()}
-    for split in ("train", "dev", "test"):
-        check(variants[split] <= set(plan["variants"][split]),
-              f"{split} uses voice variants outside its plan: "
-              f"{sorted(variants[split] - set(plan['variants'][split]))}")
-    check(not set(plan["variants"]["test"]) & set(plan["variants"]["train"]),
-          "the plan shares voice variants between test and train")
+    voices = plan["voices"]
+    for split, rows in splits.items():
+        role = "test" if split.startswith("test") else split
+        for _, v in rows:
+            family, name = family_voice(v)
+            check(name in voices[family][role], f"{split}: {v} outside the plan's {family} {role} voices")
+            if split in FAMILY_SPLITS:
+                check(split == "test-" + family, f"{split} has a {family} utterance")
+            check(family != "hts" or split == "test-hts", f"the HTS voice is in {split}")
+    for family, roles in voices.items():
+        for role in ("dev", "test"):
+            check(not set(roles[role]) & set(roles["train"]),
+                  f"the plan shares {family} voices between {role} and train")
+    check(voices["hts"]["train"] == [] and voices["hts"]["dev"] == [], "HTS voices in train/dev")
+    check("slt" not in voices["flite"]["train"], "flite's slt (the HTS speaker) is in train")
+    fams = {family_voice(v)[0] for _, v in splits["train"]}
+    check(fams == {"espeak-ng", "flite", "festival"}, f"train families {sorted(fams)}")
 
     again = os.path.join(work, "corpus-again")
-    python("corpus.py", "--out", again, "--n-dev", "8", "--n-test", "8", "--splits", "test",
-           "--wav-splits", "", "--workers", "1", "--shard-size", "16")
-    for name in ("shard_00000.npy", "shard_00000.tsv"):
-        with open(os.path.join(corpus, "test", name), "rb") as a, \
-                open(os.path.join(again, "test", name), "rb") as b:
-            check(a.read() == b.read(), f"test/{name} differs between two seeded builds")
-    print(f"corpus: {info['train']['utterances']}/{info['dev']['utterances']}/"
-          f"{info['test']['utterances']} utterances, splits disjoint, test variants held "
-          "out, seeded build reproducible")
+    python("corpus.py", "--out", again, "--splits", "test," + ",".join(FAMILY_SPLITS),
+           "--wav-splits", "", *toy)
+    for split in ("test",) + FAMILY_SPLITS:
+        for name in ("shard_00000.npy", "shard_00000.tsv"):
+            with open(os.path.join(corpus, split, name), "rb") as a, \
+                    open(os.path.join(again, split, name), "rb") as b:
+                check(a.read() == b.read(), f"{split}/{name} differs between two seeded builds")
+    n_train, n_held = check_plan_sentences()
+    print(f"corpus: {' '.join(f'{k} {v}' for k, v in TOY.items())} utterances, splits "
+          "disjoint, held-out voices of every family out of train, HTS only in test-hts, "
+          f"seeded build reproducible; real plan: {n_train} train sentences, none of the "
+          f"{n_held} test/dev ones, fortunes test split unchanged")
     return corpus
 
 
@@ -137,7 +193,7 @@ def test_train(work, corpus):
     check(last, "no deadline checkpoint in train.log")
     with open(os.path.join(run_dir, "eval.json")) as f:
         result = json.load(f)
-    for split in ("dev", "test"):
+    for split in ("dev", "test") + FAMILY_SPLITS:
         for key in ("cer", "wer"):
             values = result[split][key]
             check(len(values) == 2 and all(0.0 <= v for v in values),
@@ -148,6 +204,9 @@ def test_train(work, corpus):
     with open(os.path.join(export, "config.json")) as f:
         config = json.load(f)
     check(config["exit_layers"] == [1, 2], f"exit_layers {config['exit_layers']}")
+    fam = result["dev"].get("family", {})
+    check(set(fam) == {"espeak-ng", "flite", "festival"} and
+          sum(v["n"] for v in fam.values()) == TOY["dev"], f"eval.json dev per family: {fam}")
     print(f"train: {len(logged)} progress lines to step {last[-1]}, finite losses at both "
           "exits, checkpoint, export, eval.json")
 
