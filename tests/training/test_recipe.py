@@ -42,6 +42,7 @@ import w2vee_testlib as testlib
 from w2vee_testlib import check
 
 TRAINING = os.path.join(testlib.source_root(), "training")
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 # A tiny architecture (stride product 320 like every w2vee model); seconds of training.
 TINY = ["--preset", "cpu", "--conv", "16,10,5;16,8,4;32,4,4;32,4,4", "--dim", "32",
