@@ -75,6 +75,13 @@ struct _W2veeModel {
   GMappedFile *mapped;              /* the weights file, kept mapped while the model lives */
   GPtrArray *owned;                 /* float buffers made at load (converted, reordered) */
   gsize weight_bytes;               /* F32 bytes of all weights the forward pass reads */
+
+  /* Weights a compute backend prepared from the above on first use (compute/onednn.c:
+   * reordered for oneDNN, one slot per W2veePrecision), shared read-only by the
+   * sessions; guarded by compute_lock, freed with compute_cache_free. */
+  GMutex compute_lock;
+  gpointer compute_cache[2];
+  GDestroyNotify compute_cache_free;
 };
 
 G_END_DECLS
