@@ -29,6 +29,7 @@
 #define ROW_STEP 32          /* rows of the smallest bucket; buckets are its multiples */
 #define N_BUCKETS (W2VEE_DNNL_CHUNK / ROW_STEP)
 #define COLUMN_BLOCK 64      /* columns of one block of the reordered weights */
+#define HUGE_PAGE (2 << 20)
 #define MAX_KINDS 8
 
 /* ------------------------------------------------------------------------- */
@@ -153,7 +154,12 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
   bytes = dnnl_memory_desc_get_size (&dst_md);
   pw->K = K;
   pw->N = N;
-  pw->data = g_aligned_alloc0 (bytes, 1, 64);
+  /* 2 MiB aligned and on huge pages where the kernel allows: a few faults, not one per
+   * 4 KiB page; zeroed only where the layout pads (the reorder writes the rest) */
+  pw->data = g_aligned_alloc (bytes, 1, HUGE_PAGE);
+  madvise (pw->data, bytes, MADV_HUGEPAGE);
+  if (bytes != K * N * (precision == W2VEE_PRECISION_BF16 ? 2 : 4))
+    memset (pw->data, 0, bytes);
   pw->block_bytes = bytes / ((N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
   ok = dnnl_reorder_primitive_desc_create (&pd, &src_md, engine, &dst_md, engine,
       NULL) == dnnl_success &&
@@ -214,16 +220,50 @@ linear_weights (const W2veeModel *m, LinearWeight *out)
   return n;
 }
 
-/* The model's prepared weights for @precision, made on first use (under the model's
- * compute_lock). */
+typedef struct {
+  const W2veeModel *m;
+  W2veePrecision precision;
+  const LinearWeight *lw;   /* (n) */
+  PreparedWeight **out;     /* (n) */
+  guint n;
+  gint next;                /* next weight; atomic */
+  GError **errors;          /* (team size) the first failure of each member */
+} PrepareJob;
+
+/* Members take the next weight until none is left, each with its own stream and with
+ * OpenMP held to one thread. */
+static void
+prepare_part (gpointer data, guint i, guint n_members)
+{
+  PrepareJob *j = data;
+  dnnl_stream_t stream = NULL;
+  guint k;
+  int threads = omp_get_max_threads ();
+
+  omp_set_num_threads (1);
+  if (dnnl_stream_create (&stream, cpu_engine (), dnnl_stream_default_flags) !=
+      dnnl_success) {
+    g_set_error (&j->errors[i], W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "%s: cannot create a oneDNN CPU stream", j->m->path);
+  } else {
+    while ((k = (guint) g_atomic_int_add (&j->next, 1)) < j->n && j->errors[i] == NULL)
+      j->out[k] = prepare_weight (j->m, j->lw[k].w, j->lw[k].K, j->lw[k].N, j->precision,
+          stream, &j->errors[i]);
+    dnnl_stream_destroy (stream);
+  }
+  omp_set_num_threads (threads);
+}
+
+/* The model's prepared weights for @precision, made on first use by @pool's team
+ * (under the model's compute_lock). */
 static Prepared *
-model_prepared (W2veeModel *m, W2veePrecision precision, GError **error)
+model_prepared (W2veeModel *m, W2veePrecision precision, W2veePool *pool,
+    GError **error)
 {
   Prepared *pr;
   LinearWeight *lw;
-  dnnl_stream_t stream = NULL;
-  guint n, i;
-  int threads;
+  PrepareJob job = { .m = m, .precision = precision };
+  guint i, n_members = w2vee_pool_size (pool);
 
   g_mutex_lock (&m->compute_lock);
   pr = m->compute_cache[precision];
@@ -231,37 +271,34 @@ model_prepared (W2veeModel *m, W2veePrecision precision, GError **error)
     g_mutex_unlock (&m->compute_lock);
     return pr;
   }
-  if (dnnl_stream_create (&stream, cpu_engine (), dnnl_stream_default_flags) !=
-      dnnl_success) {
-    g_mutex_unlock (&m->compute_lock);
-    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
-        "%s: cannot create a oneDNN CPU stream", m->path);
-    return NULL;
-  }
+  lw = g_new (LinearWeight, 1 + 6 * m->cfg.n_layers);
+  job.lw = lw;
+  job.n = linear_weights (m, lw);
+  job.out = g_new0 (PreparedWeight *, job.n);
+  job.errors = g_new0 (GError *, n_members);
+  w2vee_pool_run (pool, prepare_part, &job);
+
   pr = g_new0 (Prepared, 1);
   pr->precision = precision;
   pr->weights = g_hash_table_new_full (NULL, NULL, NULL, prepared_weight_free);
-  lw = g_new (LinearWeight, 1 + 6 * m->cfg.n_layers);
-  n = linear_weights (m, lw);
-  /* the reorders run on the calling thread alone (no OpenMP team of its own) */
-  threads = omp_get_max_threads ();
-  omp_set_num_threads (1);
-  for (i = 0; i < n; i++) {
-    PreparedWeight *pw;
+  for (i = 0; i < job.n; i++) {
+    PreparedWeight *pw = job.out[i];
 
-    if (g_hash_table_contains (pr->weights, lw[i].w))
+    if (pw == NULL)
       continue;
-    pw = prepare_weight (m, lw[i].w, lw[i].K, lw[i].N, precision, stream, error);
-    if (pw == NULL) {
-      prepared_free (pr);
-      pr = NULL;
-      break;
-    }
     g_hash_table_insert (pr->weights, (gpointer) lw[i].w, pw);
     pr->bytes += pw->block_bytes * ((pw->N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
   }
-  omp_set_num_threads (threads);
-  dnnl_stream_destroy (stream);
+  for (i = 0; i < n_members; i++) {
+    if (job.errors[i] != NULL && pr != NULL) {
+      g_propagate_error (error, job.errors[i]);
+      job.errors[i] = NULL;
+      g_clear_pointer (&pr, prepared_free);
+    }
+    g_clear_error (&job.errors[i]);
+  }
+  g_free (job.errors);
+  g_free (job.out);
   g_free (lw);
   if (pr != NULL) {
     m->compute_cache[precision] = pr;
@@ -412,9 +449,10 @@ w2vee_dnnl_built (void)
 }
 
 W2veeDnnl *
-w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, guint n_threads,
+w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
     GError **error)
 {
+  guint n_threads = w2vee_pool_size (pool);
   const W2veeConfig *cfg = &model->cfg;
   gsize D = cfg->hidden_size, Dff = cfg->intermediate_size;
   gsize C = cfg->conv_dim[cfg->n_conv - 1];
@@ -439,7 +477,7 @@ w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, guint n_threads,
   d = g_new0 (W2veeDnnl, 1);
   d->model = model;
   d->n_threads = n_threads;
-  d->prepared = model_prepared (model, precision, error);
+  d->prepared = model_prepared (model, precision, pool, error);
   if (d->prepared == NULL) {
     g_free (d);
     return NULL;
@@ -635,7 +673,7 @@ w2vee_dnnl_built (void)
 }
 
 W2veeDnnl *
-w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, guint n_threads,
+w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
     GError **error)
 {
   g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,

@@ -36,10 +36,10 @@ G_BEGIN_DECLS
 /* TRUE when this build has the oneDNN backend. */
 gboolean w2vee_dnnl_built (void);
 
-/* The primitives of a session of @n_threads for inputs of up to @max_frames frames;
- * prepares the model's weights for @precision on first use. Fails with
- * W2VEE_ERROR_UNSUPPORTED without oneDNN or without bf16 units for BF16. */
-W2veeDnnl *w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, guint n_threads,
+/* The primitives of a session whose team is @pool; prepares the model's weights for
+ * @precision on first use (the team reorders them). Fails with W2VEE_ERROR_UNSUPPORTED
+ * without oneDNN or without bf16 units for BF16. */
+W2veeDnnl *w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
     GError **error);
 void w2vee_dnnl_free (W2veeDnnl *d);
 

@@ -274,6 +274,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   guint n_threads;
   W2veeCompute compute;
   W2veeDnnl *dnnl = NULL;
+  W2veePool *pool;
 
   g_return_val_if_fail (model != NULL, NULL);
   if (params == NULL)
@@ -282,16 +283,22 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   n_threads = CLAMP (n_threads, 1, 256);
   if (!resolve_compute (params->compute, params->precision, &compute, error))
     return NULL;
+  pool = w2vee_pool_new (n_threads, error);
+  if (pool == NULL)
+    return NULL;
   if (compute == W2VEE_COMPUTE_DNNL) {
-    dnnl = w2vee_dnnl_new (model, params->precision, n_threads, error);
-    if (dnnl == NULL)
+    dnnl = w2vee_dnnl_new (model, params->precision, pool, error);
+    if (dnnl == NULL) {
+      w2vee_pool_free (pool);
       return NULL;
+    }
   }
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
   pos_taps = workspace_dims (model, params->max_samples, dnnl, dims);
   if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
     w2vee_dnnl_free (dnnl);
+    w2vee_pool_free (pool);
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
         "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
         "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
@@ -313,12 +320,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->scratch = g_new0 (Scratch, n_threads);
   workspace_alloc (s, dims);
   s->workspace_bytes = total;
-
-  s->pool = w2vee_pool_new (n_threads, error);
-  if (s->pool == NULL) {
-    w2vee_session_free (s);
-    return NULL;
-  }
+  s->pool = pool;
   return s;
 }
 
