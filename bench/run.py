@@ -44,9 +44,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 REL_TOL = 1e-3  # tests/parity/test-parity.c
-CONTENDERS = ("w2vee", "w2vee-openblas", "w2vee-dnnl", "w2vee-bf16", "ort", "torch")
+CONTENDERS = ("w2vee", "w2vee-openblas", "w2vee-dnnl", "w2vee-bf16", "w2vee-int8", "ort",
+              "torch")
 LABELS = {"w2vee": "w2vee", "w2vee-openblas": "w2vee OpenBLAS",
           "w2vee-dnnl": "w2vee oneDNN", "w2vee-bf16": "w2vee oneDNN bf16",
+          "w2vee-int8": "w2vee oneDNN int8",
           "ort": "ONNX Runtime", "torch": "PyTorch"}
 # `w2vee bench` runs of other backends and precisions than the build's default ("w2vee"):
 # (environment, extra arguments); docs/performance.md
@@ -55,8 +57,9 @@ W2VEE_VARIANTS = {
     "w2vee-openblas": ({"W2VEE_COMPUTE": "openblas"}, []),
     "w2vee-dnnl": ({"W2VEE_COMPUTE": "dnnl"}, []),
     "w2vee-bf16": ({"W2VEE_COMPUTE": "dnnl"}, ["--precision", "bf16"]),
+    "w2vee-int8": ({"W2VEE_COMPUTE": "dnnl"}, ["--precision", "int8"]),
 }
-REDUCED_PRECISION = ("w2vee-bf16",)  # logits not held to the float32 tolerance
+REDUCED_PRECISION = ("w2vee-bf16", "w2vee-int8")  # logits not held to the float32 tolerance
 ROOFLINE_MIN_SECONDS = 1.0
 
 
@@ -481,7 +484,8 @@ def report(results, args, names, machine, exits):
 
 def auto_contenders(build):
     """The default contenders: w2vee (labelled with the build's default backend), the
-    other backend when the build has oneDNN, bf16 on CPUs with bf16 units."""
+    other backend when the build has oneDNN, bf16 and int8 on CPUs with bf16 units and
+    VNNI."""
     conf = {}
     try:
         with open(os.path.join(build, "w2vee-config.h")) as f:
@@ -498,10 +502,13 @@ def auto_contenders(build):
         names.append("w2vee-openblas" if default_dnnl else "w2vee-dnnl")
         try:
             with open("/proc/cpuinfo") as f:
-                if "avx512_bf16" in f.read():
-                    names.append("w2vee-bf16")
+                flags = f.read()
         except OSError:
-            pass
+            flags = ""
+        if "avx512_bf16" in flags:
+            names.append("w2vee-bf16")
+        if "avx512_vnni" in flags:
+            names.append("w2vee-int8")
     return names + ["ort", "torch"]
 
 

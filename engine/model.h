@@ -80,7 +80,7 @@ struct _W2veeModel {
    * reordered for oneDNN, one slot per W2veePrecision), shared read-only by the
    * sessions; guarded by compute_lock, freed with compute_cache_free. */
   GMutex compute_lock;
-  gpointer compute_cache[2];
+  gpointer compute_cache[3];
   GDestroyNotify compute_cache_free;
 };
 

@@ -118,8 +118,8 @@ w2vee_tool_add_session_options (GOptionContext *context)
 {
   const GOptionEntry entries[] = {
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_arg,
-      "Precision of the linear layers: fp32 (default) or bf16 (oneDNN backend, CPUs "
-      "with bfloat16 units; docs/performance.md)", "fp32|bf16" },
+      "Precision of the linear layers: fp32 (default), bf16 or int8 (oneDNN backend, "
+      "CPUs with bfloat16 units / VNNI; docs/performance.md)", "fp32|bf16|int8" },
     { NULL },
   };
 
@@ -135,9 +135,11 @@ w2vee_tool_session_params (gint threads, W2veeSessionParams *params, GError **er
     params->precision = W2VEE_PRECISION_FP32;
   } else if (g_str_equal (precision_arg, "bf16")) {
     params->precision = W2VEE_PRECISION_BF16;
+  } else if (g_str_equal (precision_arg, "int8")) {
+    params->precision = W2VEE_PRECISION_INT8;
   } else {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
-        "--precision %s: unknown precision (fp32 or bf16)", precision_arg);
+        "--precision %s: unknown precision (fp32, bf16 or int8)", precision_arg);
     return FALSE;
   }
   return TRUE;

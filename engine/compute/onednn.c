@@ -15,8 +15,10 @@
  * Shapes legend: session.h and onednn.h.
  */
 #include "onednn.h"
+#include "kernels.h"
 #include "w2vee-config.h"
 
+#include <math.h>
 #include <string.h>
 
 #if W2VEE_HAVE_DNNL
@@ -38,6 +40,8 @@
 
 typedef struct {
   gsize K, N;
+  float *scale;        /* (N) int8: weight n is scale[n] · its s8 row; else NULL */
+  gint32 *colsum;      /* (N) int8: Σ_k of the s8 row n (the u8 offset's correction) */
   void *data;          /* the reordered weights, ceil(N / 64) blocks of block_bytes (the
                         * last one padded with zero columns) */
   gsize block_bytes;   /* bytes of one block of 64 columns */
@@ -81,11 +85,16 @@ cpu_engine (void)
   return engine;
 }
 
-static dnnl_data_type_t
-data_type (W2veePrecision precision)
-{
-  return precision == W2VEE_PRECISION_BF16 ? dnnl_bf16 : dnnl_f32;
-}
+/* Element types of a layer's input, weights and output for @precision. */
+static const struct {
+  dnnl_data_type_t src, wei, dst;
+  dnnl_format_tag_t wei_tag;   /* the layout brgemm picks (format_tag any) */
+  gsize wei_size;              /* bytes per weight */
+} types[] = {
+  [W2VEE_PRECISION_FP32] = { dnnl_f32, dnnl_f32, dnnl_f32, dnnl_BA16a64b, 4 },
+  [W2VEE_PRECISION_BF16] = { dnnl_bf16, dnnl_bf16, dnnl_f32, dnnl_BA16a64b2a, 2 },
+  [W2VEE_PRECISION_INT8] = { dnnl_u8, dnnl_s8, dnnl_s32, dnnl_BA16a64b4a, 1 },
+};
 
 /* The reordered layout of a (K, N) weight for @precision. */
 static void
@@ -93,8 +102,35 @@ weights_md (dnnl_memory_desc_t *md, gsize K, gsize N, W2veePrecision precision)
 {
   dnnl_dims_t dims = { (dnnl_dim_t) K, (dnnl_dim_t) N };
 
-  dnnl_memory_desc_init_by_tag (md, 2, dims, data_type (precision),
-      precision == W2VEE_PRECISION_BF16 ? dnnl_BA16a64b2a : dnnl_BA16a64b);
+  dnnl_memory_desc_init_by_tag (md, 2, dims, types[precision].wei,
+      types[precision].wei_tag);
+}
+
+/* int8: w (N, K) f32 -> q (N, K) s8 with a scale per output channel (max |w| / 127),
+ * and the sums of each row of q. */
+static void
+quantize_weight (const float *w, gsize K, gsize N, gint8 *q, float *scale,
+    gint32 *colsum)
+{
+  gsize n, k;
+
+  for (n = 0; n < N; n++) {
+    const float *row = w + n * K;
+    float amax = 0.0f, inv;
+    gint32 sum = 0;
+
+    for (k = 0; k < K; k++)
+      amax = MAX (amax, fabsf (row[k]));
+    scale[n] = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / scale[n];
+    for (k = 0; k < K; k++) {
+      gint8 v = (gint8) CLAMP (lrintf (row[k] * inv), -127, 127);
+
+      q[n * K + k] = v;
+      sum += v;
+    }
+    colsum[n] = sum;
+  }
 }
 
 static void
@@ -103,6 +139,8 @@ prepared_weight_free (gpointer p)
   PreparedWeight *pw = p;
 
   g_aligned_free (pw->data);
+  g_free (pw->scale);
+  g_free (pw->colsum);
   g_free (pw);
 }
 
@@ -146,10 +184,18 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
   dnnl_primitive_t reorder = NULL;
   dnnl_memory_t src = NULL, dst = NULL;
   PreparedWeight *pw = g_new0 (PreparedWeight, 1);
+  g_autofree gint8 *q = NULL;
   gsize bytes;
   gboolean ok;
 
-  dnnl_memory_desc_init_by_tag (&src_md, 2, dims, dnnl_f32, dnnl_ba);
+  dnnl_memory_desc_init_by_tag (&src_md, 2, dims, types[precision].wei == dnnl_s8 ?
+      dnnl_s8 : dnnl_f32, dnnl_ba);
+  if (precision == W2VEE_PRECISION_INT8) {
+    q = g_new (gint8, N * K);
+    pw->scale = g_new (float, N);
+    pw->colsum = g_new (gint32, N);
+    quantize_weight (w, K, N, q, pw->scale, pw->colsum);
+  }
   weights_md (&dst_md, K, N, precision);
   bytes = dnnl_memory_desc_get_size (&dst_md);
   pw->K = K;
@@ -158,13 +204,14 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
    * 4 KiB page; zeroed only where the layout pads (the reorder writes the rest) */
   pw->data = g_aligned_alloc (bytes, 1, HUGE_PAGE);
   madvise (pw->data, bytes, MADV_HUGEPAGE);
-  if (bytes != K * N * (precision == W2VEE_PRECISION_BF16 ? 2 : 4))
+  if (bytes != K * N * types[precision].wei_size)
     memset (pw->data, 0, bytes);
   pw->block_bytes = bytes / ((N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
   ok = dnnl_reorder_primitive_desc_create (&pd, &src_md, engine, &dst_md, engine,
       NULL) == dnnl_success &&
       dnnl_primitive_create (&reorder, pd) == dnnl_success &&
-      dnnl_memory_create (&src, &src_md, engine, (void *) w) == dnnl_success &&
+      dnnl_memory_create (&src, &src_md, engine, q ? (void *) q : (void *) w) ==
+      dnnl_success &&
       dnnl_memory_create (&dst, &dst_md, engine, pw->data) == dnnl_success;
   if (ok) {
     dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, dst } };
@@ -337,6 +384,9 @@ kind_bucket_new (W2veeDnnl *d, struct Kind *kind, guint b, GError **error)
   dnnl_dims_t bias_dims = { 1, (dnnl_dim_t) N };
   dnnl_memory_desc_t src_md, wei_md, bias_md, dst_md;
   const dnnl_memory_desc_t *scratch_md;
+  W2veePrecision precision = d->prepared->precision;
+  /* int8: plain s32 sums, the engine applies scales, bias and post-ops itself */
+  gboolean int8 = precision == W2VEE_PRECISION_INT8;
   dnnl_matmul_desc_t desc;
   dnnl_primitive_attr_t attr = NULL;
   dnnl_post_ops_t post = NULL;
@@ -345,21 +395,20 @@ kind_bucket_new (W2veeDnnl *d, struct Kind *kind, guint b, GError **error)
 
   guint i;
 
-  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, data_type (d->prepared->precision),
-      dnnl_ab);
-  weights_md (&wei_md, kind->K, N, d->prepared->precision);
+  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, types[precision].src, dnnl_ab);
+  weights_md (&wei_md, kind->K, N, precision);
   dnnl_memory_desc_init_by_tag (&bias_md, 2, bias_dims, dnnl_f32, dnnl_ab);
-  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
-  ok = dnnl_matmul_desc_init (&desc, &src_md, &wei_md, &bias_md, &dst_md) ==
+  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, types[precision].dst, dnnl_ab);
+  ok = dnnl_matmul_desc_init (&desc, &src_md, &wei_md, int8 ? NULL : &bias_md, &dst_md) ==
       dnnl_success &&
       dnnl_primitive_attr_create (&attr) == dnnl_success &&
       dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user) ==
       dnnl_success &&
       dnnl_post_ops_create (&post) == dnnl_success;
   /* out = in·w + b, then out += old out (residual) or GELU (exact, erf) */
-  if (ok && kind->accumulate)
+  if (ok && kind->accumulate && !int8)
     ok = dnnl_post_ops_append_sum (post, 1.0f) == dnnl_success;
-  if (ok && kind->gelu)
+  if (ok && kind->gelu && !int8)
     ok = dnnl_post_ops_append_eltwise (post, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f) ==
         dnnl_success;
   ok = ok && dnnl_primitive_attr_set_post_ops (attr, post) == dnnl_success &&
@@ -404,7 +453,8 @@ kind_bucket_new (W2veeDnnl *d, struct Kind *kind, guint b, GError **error)
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "%s: oneDNN has no matmul for (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") x (%"
         G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") in %s", d->model->path, M, kind->K,
-        kind->K, N, d->prepared->precision == W2VEE_PRECISION_BF16 ? "bf16" : "f32");
+        kind->K, N, precision == W2VEE_PRECISION_FP32 ? "f32" :
+        precision == W2VEE_PRECISION_BF16 ? "bf16" : "int8");
   return ok;
 }
 
@@ -472,6 +522,13 @@ w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "precision bf16 needs a CPU with bfloat16 units (AVX512-BF16 or AMX); this one "
         "has none: use fp32");
+    return NULL;
+  }
+  if (precision == W2VEE_PRECISION_INT8 &&
+      (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_vnni) !=
+      dnnl_cpu_isa_avx512_core_vnni) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "precision int8 needs a CPU with AVX512-VNNI; this one has none: use fp32");
     return NULL;
   }
   d = g_new0 (W2veeDnnl, 1);
@@ -552,7 +609,7 @@ w2vee_dnnl_staging_cols (const W2veeDnnl *d)
 {
   const W2veeConfig *cfg = &d->model->cfg;
 
-  if (d->prepared->precision != W2VEE_PRECISION_BF16)
+  if (d->prepared->precision == W2VEE_PRECISION_FP32)
     return 0;
   return MAX (MAX (cfg->hidden_size, cfg->intermediate_size),
       cfg->conv_dim[cfg->n_conv - 1]);
@@ -577,6 +634,8 @@ typedef struct {
   const float *b;      /* (N) */
   float *out;          /* (Tp, N) */
   gsize T;
+  gsize esize;         /* bytes per element of in when it is not in32 */
+  gboolean int8;       /* in is dnnl_src, quantized by each member for its rows */
 } LinearJob;
 
 /* Rounds f32 to bf16, to nearest even (finite inputs). */
@@ -602,6 +661,52 @@ to_bf16_part (gpointer data, guint i, guint n)
     j->s->dnnl_src[x] = to_bf16 (j->in32[x]);
 }
 
+/* int8: rows [r0, r1) of in (·, K) f32 -> q (·, K) u8 = round (x / s) + 128 with
+ * s = max |row| / 127 per row, into row_scale. */
+static void
+quantize_rows (const float *in, gsize K, gsize r0, gsize r1, guint8 *q,
+    float *row_scale)
+{
+  gsize m, k;
+
+  for (m = r0; m < r1; m++) {
+    const float *x = in + m * K;
+    guint8 *qm = q + m * K;
+    float amax = 0.0f, inv;
+
+    for (k = 0; k < K; k++)
+      amax = MAX (amax, fabsf (x[k]));
+    row_scale[m] = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / row_scale[m];
+    for (k = 0; k < K; k++)
+      qm[k] = (guint8) (lrintf (x[k] * inv) + 128);
+  }
+}
+
+/* int8: rows [r0, r1) of out (·, N) [+]= (acc - 128 · colsum) · row_scale · scale + b,
+ * then GELU. */
+static void
+dequantize_rows (const LinearJob *j, gsize r0, gsize r1)
+{
+  const PreparedWeight *pw = j->pw;
+  gsize N = j->kind->N, m, n;
+
+  for (m = r0; m < r1; m++) {
+    const gint32 *acc = j->s->dnnl_acc + m * N;
+    float *out = j->out + m * N, rs = j->s->dnnl_row_scale[m];
+
+    if (j->kind->accumulate) {
+      for (n = 0; n < N; n++)
+        out[n] += (float) (acc[n] - 128 * pw->colsum[n]) * (rs * pw->scale[n]) + j->b[n];
+    } else {
+      for (n = 0; n < N; n++)
+        out[n] = (float) (acc[n] - 128 * pw->colsum[n]) * (rs * pw->scale[n]) + j->b[n];
+    }
+  }
+  if (j->kind->gelu)
+    w2vee_bias_gelu (j->out + r0 * N, r1 - r0, N, N, NULL);
+}
+
 /* Member @i computes its rows [r0, r1) (multiples of ROW_STEP but for the last member),
  * in chunks of at most W2VEE_DNNL_CHUNK rows. */
 static void
@@ -616,7 +721,10 @@ linear_part (gpointer data, guint i, guint n)
   w2vee_split (j->T, i, n, ROW_STEP, &r0, &r1);
   if (r0 == r1)
     return;
-  esize = j->in == (const void *) j->in32 ? sizeof (float) : sizeof (guint16);
+  esize = j->in == (const void *) j->in32 ? sizeof (float) : j->esize;
+  if (j->int8) /* every row the buckets read: r1 rounded up for the last member */
+    quantize_rows (j->in32, K, r0, (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP,
+        (guint8 *) j->s->dnnl_src, j->s->dnnl_row_scale);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   dnnl_memory_set_data_handle (mb->wei, j->pw->data);
@@ -626,19 +734,28 @@ linear_part (gpointer data, guint i, guint n)
     dnnl_primitive_t prim = j->kind->prim[b];
 
     dnnl_memory_set_data_handle (mb->src[b], (char *) j->in + t0 * K * esize);
-    dnnl_memory_set_data_handle (mb->dst[b], j->out + t0 * N);
+    dnnl_memory_set_data_handle (mb->dst[b], j->int8 ? (void *) (j->s->dnnl_acc + t0 * N) :
+        (void *) (j->out + t0 * N));
     dnnl_memory_set_data_handle (mb->scratch[b], j->s->scratch[i].dnnl_scratch);
     {
+      /* int8 primitives have no bias (the engine adds it after the scales) */
       dnnl_exec_arg_t args[] = {
         { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
-        { DNNL_ARG_BIAS, mb->bias }, { DNNL_ARG_DST, mb->dst[b] },
-        { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
+        { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
+        { DNNL_ARG_BIAS, mb->bias },
       };
+      dnnl_status_t st = dnnl_primitive_execute (prim, stream,
+          G_N_ELEMENTS (args) - (j->int8 ? 1 : 0), args);
 
-      dnnl_primitive_execute (prim, stream, G_N_ELEMENTS (args), args);
+      /* the primitives were made for these very arguments: a failure is a bug */
+      if (G_UNLIKELY (st != dnnl_success))
+        g_critical ("oneDNN matmul (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") failed: %d",
+            K, N, (int) st);
     }
   }
   omp_set_num_threads (threads);
+  if (j->int8)
+    dequantize_rows (j, r0, r1);
 }
 
 gboolean
@@ -659,6 +776,11 @@ w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C, gsize ldi
   if (d->prepared->precision == W2VEE_PRECISION_BF16) {
     w2vee_pool_run (s->pool, to_bf16_part, &j);
     j.in = s->dnnl_src;
+    j.esize = sizeof (guint16);
+  } else if (d->prepared->precision == W2VEE_PRECISION_INT8) {
+    j.in = s->dnnl_src;
+    j.esize = sizeof (guint8);
+    j.int8 = TRUE;
   }
   w2vee_pool_run (s->pool, linear_part, &j);
   return TRUE;

@@ -58,10 +58,10 @@ resolve_compute (W2veeCompute requested, W2veePrecision precision, W2veeCompute 
   if (precision != W2VEE_PRECISION_FP32 && requested != W2VEE_COMPUTE_DNNL) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "precision %s needs the oneDNN backend; this session runs OpenBLAS",
-        precision == W2VEE_PRECISION_BF16 ? "bf16" : "(unknown)");
+        precision == W2VEE_PRECISION_BF16 ? "bf16" : "int8");
     return FALSE;
   }
-  if ((guint) precision > W2VEE_PRECISION_BF16) {
+  if ((guint) precision > W2VEE_PRECISION_INT8) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
         "unknown precision %d", (int) precision);
     return FALSE;
@@ -109,7 +109,9 @@ typedef enum {
   DIM_POS_COLS,    /* pos_taps · Cg: one row of pos_dup */
   DIM_MOMENTS,     /* K_0 + K_0² */
   DIM_DNNL_SCRATCH, /* floats of oneDNN scratchpad per member (0 for OpenBLAS) */
-  DIM_DNNL_SRC,    /* bf16 input columns of the widest layer (0 unless BF16) */
+  DIM_DNNL_SRC,    /* bf16 / u8 input columns of the widest layer (0 for FP32) */
+  DIM_DNNL_ACC,    /* int32 output columns of the widest layer (0 unless INT8) */
+  DIM_DNNL_ROW,    /* 1 for INT8 (a row scale per frame), else 0 */
   N_DIMS
 } Dim;
 
@@ -148,13 +150,15 @@ static const WorkspaceBuffer workspace[] = {
   SHARED (ff, float, DIM_FRAMES_PAD, DIM_FF),
   SHARED (logits, float, DIM_FRAMES, DIM_EXIT_ROW),
   SHARED (dnnl_src, guint16, DIM_FRAMES_PAD, DIM_DNNL_SRC),
+  SHARED (dnnl_acc, gint32, DIM_FRAMES_PAD, DIM_DNNL_ACC),
+  SHARED (dnnl_row_scale, float, DIM_FRAMES_PAD, DIM_DNNL_ROW),
 };
 
 /* Fills @dims, and returns pos_taps, for @model and @max_samples (and the oneDNN
  * backend @dnnl, or NULL). */
 static gsize
 workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnnl,
-    gsize dims[N_DIMS])
+    W2veePrecision params_precision, gsize dims[N_DIMS])
 {
   const W2veeConfig *cfg = &model->cfg;
   gsize T = w2vee_model_n_frames (model, max_samples);
@@ -189,6 +193,10 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
   if (dnnl != NULL) {
     dims[DIM_DNNL_SCRATCH] = (w2vee_dnnl_scratch_bytes (dnnl) + 3) / sizeof (float);
     dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
+    if (params_precision == W2VEE_PRECISION_INT8) {
+      dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
+      dims[DIM_DNNL_ROW] = 1;
+    }
   }
   return pos_taps;
 }
@@ -295,7 +303,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   }
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
-  pos_taps = workspace_dims (model, params->max_samples, dnnl, dims);
+  pos_taps = workspace_dims (model, params->max_samples, dnnl, params->precision, dims);
   if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
     w2vee_dnnl_free (dnnl);
     w2vee_pool_free (pool);

@@ -64,7 +64,10 @@ struct _W2veeSession {
   float *q, *k, *v;        /* (Tp, D) attention projections, inside ff */
   float *ctx;              /* (Tp, D) attention context, inside ff */
   float *logits;           /* (n_exits, T, V) */
-  guint16 *dnnl_src;       /* (Tp, w2vee_dnnl_staging_cols) bf16 copy of a layer's input */
+  guint16 *dnnl_src;       /* (Tp, w2vee_dnnl_staging_cols) bf16 copy of a layer's input,
+                            * or (int8) its u8 quantization (bytes, row stride K) */
+  gint32 *dnnl_acc;        /* (Tp, max(Dff, D)) int8: a layer's int32 sums */
+  float *dnnl_row_scale;   /* (Tp) int8: each input row's quantization scale */
   gsize workspace_bytes;   /* bytes of all the buffers of the workspace table */
 
   gboolean profiling;

@@ -74,7 +74,8 @@ typedef enum {
   W2VEE_ERROR_PICKLE_FORBIDDEN, /* pytorch_model.bin: data.pkl uses an opcode or global
                                  * outside the state-dict allow-list (named in the message) */
   W2VEE_ERROR_UNSUPPORTED,      /* a session asked for a backend this build lacks, or a
-                                 * precision this CPU cannot run (bf16 without bf16 units) */
+                                 * precision this CPU cannot run (bf16 without bf16 units,
+                                 * int8 without VNNI) */
 } W2veeError;
 
 /* ------------------------------------------------------------------------- */
@@ -294,12 +295,16 @@ typedef enum {
  * @W2VEE_PRECISION_BF16: the linear layers of the transformer and the feature
  *   projection take bfloat16 weights and activations and accumulate in float32;
  *   oneDNN only, on CPUs with bfloat16 units (else W2VEE_ERROR_UNSUPPORTED).
+ * @W2VEE_PRECISION_INT8: the same layers as int8 products (u8 activations quantized
+ *   per row at run time, s8 weights per output channel at first use, int32 sums,
+ *   float32 out); oneDNN only, on CPUs with VNNI (else W2VEE_ERROR_UNSUPPORTED).
  *
  * Numeric precision of the linear layers (docs/performance.md lists which layers).
  */
 typedef enum {
   W2VEE_PRECISION_FP32 = 0,
   W2VEE_PRECISION_BF16,
+  W2VEE_PRECISION_INT8,
 } W2veePrecision;
 
 typedef struct {

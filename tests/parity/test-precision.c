@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
 /* Reduced precision against float32: the same model and clip run by a float32
- * OpenBLAS session (held to PyTorch's logits by test-parity) and by a oneDNN session of the precision
- * under test; per exit, the fraction of frames whose argmax differs and the largest
+ * OpenBLAS session (held to PyTorch's logits by test-parity) and by a oneDNN session of
+ * the precision under test; per exit, the fraction of frames whose argmax differs and the largest
  * logit difference relative to max |fp32 logit|, which must stay within the bounds
  * given on the command line.
  *
@@ -41,7 +41,7 @@ main (int argc, char **argv)
   int failures = 0;
 
   if (argc != 6) {
-    fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32 fp32|bf16 MAX_FLIP_FRACTION "
+    fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32 fp32|bf16|int8 MAX_FLIP_FRACTION "
         "MAX_REL_DIFF\n", argv[0]);
     return 2;
   }
@@ -59,8 +59,14 @@ main (int argc, char **argv)
   params.compute = W2VEE_COMPUTE_OPENBLAS;
   ref = w2vee_session_new (model, &params, &error);
   g_assert_no_error (error);
-  if (g_str_equal (argv[3], "bf16"))
+  if (g_str_equal (argv[3], "bf16")) {
     params.precision = W2VEE_PRECISION_BF16;
+  } else if (g_str_equal (argv[3], "int8")) {
+    params.precision = W2VEE_PRECISION_INT8;
+  } else if (!g_str_equal (argv[3], "fp32")) {
+    fprintf (stderr, "%s: unknown precision (fp32, bf16 or int8)\n", argv[3]);
+    return 2;
+  }
   params.compute = W2VEE_COMPUTE_DNNL;
   low = w2vee_session_new (model, &params, &error);
   g_assert_no_error (error);
