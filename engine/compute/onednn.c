@@ -4,9 +4,10 @@
  *
  * - Prepared weights, one set per model and precision (model->compute_cache), made by
  *   the first session that asks: every linear weight (N, K) of the feature projection
- *   and of the transformer reordered into the blocked layout oneDNN's brgemm matmul
- *   picks for it (BA16a64b for f32, BA16a64b2a for bf16: K×64 column blocks), and the
- *   pages of the mapped file it came from given back.
+ *   and of the transformer (int8: quantized first) reordered into the blocked layout
+ *   oneDNN's brgemm matmul picks for it (BA16a64b for f32, BA16a64b2a for bf16,
+ *   BA16a64b4a for s8: K×64 column blocks; what format_tag any gives for these shapes
+ *   with oneDNN 2.6), and the pages of the mapped file it came from given back.
  * - Per session: one matmul primitive per kind of layer (K, N, post-ops) and row
  *   bucket, made once and shared by the members, each member with its own memory
  *   objects whose data handles are pointed at the buffers of each call; the scratchpad
