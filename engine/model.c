@@ -45,6 +45,12 @@ typedef struct {
 static void
 model_free (W2veeModel *model)
 {
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (model->compute_cache); i++)
+    if (model->compute_cache[i] != NULL)
+      model->compute_cache_free (model->compute_cache[i]);
+  g_mutex_clear (&model->compute_lock);
   g_free (model->path);
   g_free (model->layers);
   g_free (model->exits);
@@ -794,6 +800,7 @@ w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
 
   model = g_new0 (W2veeModel, 1);
   model->ref_count = 1;
+  g_mutex_init (&model->compute_lock);
   model->path = g_strdup (path);
   model->owned = g_ptr_array_new_with_free_func (g_free);
   ld.model = model;

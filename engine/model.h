@@ -77,6 +77,13 @@ struct _W2veeModel {
   gsize weight_bytes;               /* F32 bytes of all weights the forward pass reads */
   gboolean in_cache;                /* the entry of w2vee_model_load_shared()'s cache
                                      * (model-cache.c); guarded by its lock */
+
+  /* Weights a compute backend prepared from the above on first use (compute/onednn.c:
+   * reordered for oneDNN, one slot per W2veePrecision), shared read-only by the
+   * sessions; guarded by compute_lock, freed with compute_cache_free. */
+  GMutex compute_lock;
+  gpointer compute_cache[3];
+  GDestroyNotify compute_cache_free;
 };
 
 /* model-cache.c: drops @model's cache entry, if it has one; called by

@@ -212,7 +212,8 @@ prepare (Bench *self)
         w2vee_model_receptive_field (self->model));
     return W2VEE_EXIT_USAGE;
   }
-  params.n_threads = self->threads > 0 ? (guint) self->threads : 0;
+  if (!w2vee_tool_session_params (self->threads, &params, &error))
+    return w2vee_tool_usage_error (COMMAND, "%s", error->message);
   params.max_samples = self->n_samples;
   self->session = w2vee_session_new (self->model, &params, &error);
   if (self->session == NULL) {
@@ -261,6 +262,7 @@ w2vee_cmd_bench (int argc, char **argv)
   context = g_option_context_new ("- time inference on synthetic audio");
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
+  w2vee_tool_add_session_options (context);
   g_option_context_set_description (context,
       "Prints, on stdout (see docs/cli.md):\n"
       "  model=DIR seconds=S samples=n frames=T threads=N repeat=R warmup=1\n"

@@ -112,6 +112,40 @@ w2vee_tool_load_flags (void)
   return no_pickle ? W2VEE_LOAD_NO_PICKLE : W2VEE_LOAD_DEFAULT;
 }
 
+static char *precision_arg;   /* --precision, or NULL */
+
+void
+w2vee_tool_add_session_options (GOptionContext *context)
+{
+  const GOptionEntry entries[] = {
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_arg,
+      "Precision of the linear layers: fp32 (default), bf16 or int8 (oneDNN backend, "
+      "CPUs with bfloat16 units / VNNI; docs/performance.md)", "fp32|bf16|int8" },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+gboolean
+w2vee_tool_session_params (gint threads, W2veeSessionParams *params, GError **error)
+{
+  *params = w2vee_session_default_params ();
+  params->n_threads = threads > 0 ? (guint) threads : 0;
+  if (precision_arg == NULL || g_str_equal (precision_arg, "fp32")) {
+    params->precision = W2VEE_PRECISION_FP32;
+  } else if (g_str_equal (precision_arg, "bf16")) {
+    params->precision = W2VEE_PRECISION_BF16;
+  } else if (g_str_equal (precision_arg, "int8")) {
+    params->precision = W2VEE_PRECISION_INT8;
+  } else {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "--precision %s: unknown precision (fp32, bf16 or int8)", precision_arg);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 char *
 w2vee_tool_model_dir (const char *command, const char *requested)
 {
@@ -176,12 +210,13 @@ gboolean
 w2vee_tool_ensure_session (W2veeModel *model, gint threads, gsize n_samples,
     W2veeSession **session, gsize *session_max, GError **error)
 {
-  W2veeSessionParams params = w2vee_session_default_params ();
+  W2veeSessionParams params;
 
   if (*session != NULL && *session_max >= n_samples)
     return TRUE;
   g_clear_pointer (session, w2vee_session_free);
-  params.n_threads = threads > 0 ? (guint) threads : 0;
+  if (!w2vee_tool_session_params (threads, &params, error))
+    return FALSE;
   params.max_samples = MAX (n_samples, 1);
   *session = w2vee_session_new (model, &params, error);
   if (*session == NULL)

@@ -92,6 +92,23 @@ void w2vee_tool_add_load_options (GOptionContext *context);
 W2veeLoadFlags w2vee_tool_load_flags (void);
 
 /**
+ * w2vee_tool_add_session_options:
+ * Adds the options of every subcommand that runs a session: --precision fp32|bf16.
+ * w2vee_tool_session_params() applies them.
+ */
+void w2vee_tool_add_session_options (GOptionContext *context);
+
+/**
+ * w2vee_tool_session_params:
+ * @threads: worker threads, or <= 0 for one per CPU.
+ *
+ * The default session parameters with @threads and the session options; fails with
+ * W2VEE_ERROR_INVALID_ARGUMENT on an unknown --precision.
+ */
+gboolean w2vee_tool_session_params (gint threads, W2veeSessionParams *params,
+    GError **error);
+
+/**
  * w2vee_tool_ensure_session:
  * @threads: worker threads, or <= 0 for one per CPU.
  * @session: (inout): the session, or NULL before the first call.

@@ -706,6 +706,7 @@ w2vee_cmd_eval (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
   w2vee_tool_decode_options_add (context, &self.dec);
+  w2vee_tool_add_session_options (context);
   g_option_context_set_description (context,
       "MANIFEST lines are \"path<TAB>transcript\", the path relative to the current\n"
       "directory. Each item runs through the encoder in one forward pass (at most "

@@ -558,6 +558,7 @@ w2vee_cmd_transcribe (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   w2vee_tool_add_load_options (context);
   w2vee_tool_decode_options_add (context, &self.dec);
+  w2vee_tool_add_session_options (context);
   g_option_context_set_description (context,
       "FILE is any audio file GStreamer can decode. Text output is one line per file\n"
       "(prefixed with the file name when there are several); json is one object per\n"

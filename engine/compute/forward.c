@@ -5,6 +5,7 @@
  * nothing. Shapes legend: session.h.
  */
 #include "session.h"
+#include "onednn.h"
 #include "kernels.h"
 
 #include <cblas.h>
@@ -112,10 +113,27 @@ gemm_part (gpointer data, guint i, guint n)
   }
 }
 
+/* The dispatch point of the linear layers: the oneDNN backend (onednn.c) takes the
+ * products whose weights it prepared, OpenBLAS the rest. */
 static void
 parallel_gemm (W2veeSession *s, GemmJob *job)
 {
-  w2vee_pool_run (s->pool, gemm_part, job);
+  GemmJob rest = *job;
+  guint k;
+
+  if (s->dnnl != NULL) {
+    rest.n_gemms = 0;
+    for (k = 0; k < job->n_gemms; k++) {
+      const Gemm *g = &job->g[k];
+
+      if (!w2vee_dnnl_linear (s, g->in, job->T, job->C, g->ldi, g->w, g->b, g->OC,
+              g->out, g->ldo, g->accumulate, g->gelu))
+        rest.g[rest.n_gemms++] = *g;
+    }
+    if (rest.n_gemms == 0)
+      return;
+  }
+  w2vee_pool_run (s->pool, gemm_part, &rest);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -3,6 +3,8 @@
 /* The session: its workspace (one table of buffers, measured, allocated and freed from
  * it) and its accessors. The forward pass is forward.c; shapes legend: session.h. */
 #include "session.h"
+#include "onednn.h"
+#include "w2vee-config.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -18,9 +20,54 @@ w2vee_session_default_params (void)
   W2veeSessionParams p = {
     .n_threads = 0,
     .max_samples = 30 * W2VEE_SAMPLE_RATE,
+    .compute = W2VEE_COMPUTE_DEFAULT,
+    .precision = W2VEE_PRECISION_FP32,
   };
 
   return p;
+}
+
+/* The backend @requested resolves to: $W2VEE_COMPUTE, then the build's default, for
+ * W2VEE_COMPUTE_DEFAULT. */
+static gboolean
+resolve_compute (W2veeCompute requested, W2veePrecision precision, W2veeCompute *out,
+    GError **error)
+{
+  const char *env = g_getenv ("W2VEE_COMPUTE");
+
+  if (requested == W2VEE_COMPUTE_DEFAULT && env != NULL && *env != '\0') {
+    if (g_str_equal (env, "openblas")) {
+      requested = W2VEE_COMPUTE_OPENBLAS;
+    } else if (g_str_equal (env, "dnnl")) {
+      requested = W2VEE_COMPUTE_DNNL;
+    } else {
+      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+          "W2VEE_COMPUTE=%s: unknown backend (openblas or dnnl)", env);
+      return FALSE;
+    }
+  }
+  if (requested == W2VEE_COMPUTE_DEFAULT)
+    requested = W2VEE_DEFAULT_COMPUTE_DNNL && w2vee_dnnl_built () ? W2VEE_COMPUTE_DNNL :
+        W2VEE_COMPUTE_OPENBLAS;
+  if (requested == W2VEE_COMPUTE_DNNL && !w2vee_dnnl_built ()) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "the oneDNN backend was asked for but this libw2vee was built without oneDNN "
+        "(meson option dnnl)");
+    return FALSE;
+  }
+  if (precision != W2VEE_PRECISION_FP32 && requested != W2VEE_COMPUTE_DNNL) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "precision %s needs the oneDNN backend; this session runs OpenBLAS",
+        precision == W2VEE_PRECISION_BF16 ? "bf16" : "int8");
+    return FALSE;
+  }
+  if ((guint) precision > W2VEE_PRECISION_INT8) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_INVALID_ARGUMENT,
+        "unknown precision %d", (int) precision);
+    return FALSE;
+  }
+  *out = requested;
+  return TRUE;
 }
 
 /* See session.h. */
@@ -48,6 +95,7 @@ typedef enum {
   DIM_ONE,
   DIM_SAMPLES,     /* max_samples */
   DIM_FRAMES,      /* T for max_samples */
+  DIM_FRAMES_PAD,  /* Tp: T rounded up to W2VEE_DNNL_CHUNK */
   DIM_HIDDEN,      /* D */
   DIM_FF,          /* max(Dff, 4·D): feed-forward activations, or q, k, v and ctx */
   DIM_CONV_FIRST,  /* C_0 */
@@ -60,6 +108,10 @@ typedef enum {
   DIM_POS_ROWS,    /* T + Kp: rows of pos_dup */
   DIM_POS_COLS,    /* pos_taps · Cg: one row of pos_dup */
   DIM_MOMENTS,     /* K_0 + K_0² */
+  DIM_DNNL_SCRATCH, /* floats of oneDNN scratchpad per member (0 for OpenBLAS) */
+  DIM_DNNL_SRC,    /* bf16 / u8 input columns of the widest layer (0 for FP32) */
+  DIM_DNNL_ACC,    /* int32 output columns of the widest layer (0 unless INT8) */
+  DIM_DNNL_ROW,    /* 1 for INT8 (a row scale per frame), else 0 */
   N_DIMS
 } Dim;
 
@@ -87,20 +139,26 @@ static const WorkspaceBuffer workspace[] = {
   PER_THREAD (wino_m2, DIM_WINO_OUT, DIM_ONE),
   PER_THREAD (scores, DIM_FRAMES, DIM_FRAMES),
   PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
+  PER_THREAD (dnnl_scratch, DIM_DNNL_SCRATCH, DIM_ONE),
   SHARED (x, float, DIM_SAMPLES, DIM_ONE),
   SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
   SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
   SHARED (gn_shift, float, DIM_CONV_FIRST, DIM_ONE),
-  SHARED (feat, float, DIM_FRAMES, DIM_CONV_LAST),
-  SHARED (h, float, DIM_FRAMES, DIM_HIDDEN),
-  SHARED (tmp, float, DIM_FRAMES, DIM_HIDDEN),
-  SHARED (ff, float, DIM_FRAMES, DIM_FF),
+  SHARED (feat, float, DIM_FRAMES_PAD, DIM_CONV_LAST),
+  SHARED (h, float, DIM_FRAMES_PAD, DIM_HIDDEN),
+  SHARED (tmp, float, DIM_FRAMES_PAD, DIM_HIDDEN),
+  SHARED (ff, float, DIM_FRAMES_PAD, DIM_FF),
   SHARED (logits, float, DIM_FRAMES, DIM_EXIT_ROW),
+  SHARED (dnnl_src, guint16, DIM_FRAMES_PAD, DIM_DNNL_SRC),
+  SHARED (dnnl_acc, gint32, DIM_FRAMES_PAD, DIM_DNNL_ACC),
+  SHARED (dnnl_row_scale, float, DIM_FRAMES_PAD, DIM_DNNL_ROW),
 };
 
-/* Fills @dims, and returns pos_taps, for @model and @max_samples. */
+/* Fills @dims, and returns pos_taps, for @model and @max_samples (and the oneDNN
+ * backend @dnnl, or NULL). */
 static gsize
-workspace_dims (const W2veeModel *model, gsize max_samples, gsize dims[N_DIMS])
+workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnnl,
+    W2veePrecision params_precision, gsize dims[N_DIMS])
 {
   const W2veeConfig *cfg = &model->cfg;
   gsize T = w2vee_model_n_frames (model, max_samples);
@@ -122,6 +180,7 @@ workspace_dims (const W2veeModel *model, gsize max_samples, gsize dims[N_DIMS])
   dims[DIM_ONE] = 1;
   dims[DIM_SAMPLES] = max_samples;
   dims[DIM_FRAMES] = T;
+  dims[DIM_FRAMES_PAD] = (T + W2VEE_DNNL_CHUNK - 1) / W2VEE_DNNL_CHUNK * W2VEE_DNNL_CHUNK;
   dims[DIM_HIDDEN] = D;
   dims[DIM_FF] = MAX (cfg->intermediate_size, 4 * D);
   dims[DIM_CONV_FIRST] = cfg->conv_dim[0];
@@ -131,6 +190,14 @@ workspace_dims (const W2veeModel *model, gsize max_samples, gsize dims[N_DIMS])
   dims[DIM_POS_ROWS] = T + cfg->pos_kernel;
   dims[DIM_POS_COLS] = pos_taps * Cg;
   dims[DIM_MOMENTS] = K0 * (K0 + 1);
+  if (dnnl != NULL) {
+    dims[DIM_DNNL_SCRATCH] = (w2vee_dnnl_scratch_bytes (dnnl) + 3) / sizeof (float);
+    dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
+    if (params_precision == W2VEE_PRECISION_INT8) {
+      dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
+      dims[DIM_DNNL_ROW] = 1;
+    }
+  }
   return pos_taps;
 }
 
@@ -187,9 +254,9 @@ workspace_alloc (W2veeSession *s, const gsize dims[N_DIMS])
       *buffer_slot (s, b, t) = g_aligned_alloc0 (n, b->elem, ALIGNMENT);
   }
   s->q = s->ff;
-  s->k = s->q + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
-  s->v = s->k + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
-  s->ctx = s->v + dims[DIM_FRAMES] * dims[DIM_HIDDEN];
+  s->k = s->q + dims[DIM_FRAMES_PAD] * dims[DIM_HIDDEN];
+  s->v = s->k + dims[DIM_FRAMES_PAD] * dims[DIM_HIDDEN];
+  s->ctx = s->v + dims[DIM_FRAMES_PAD] * dims[DIM_HIDDEN];
 }
 
 static void
@@ -293,16 +360,33 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   gsize dims[N_DIMS], pos_taps;
   guint64 total;
   guint n_threads;
+  W2veeCompute compute;
+  W2veeDnnl *dnnl = NULL;
+  W2veePool *pool;
 
   g_return_val_if_fail (model != NULL, NULL);
   if (params == NULL)
     params = &defaults;
   n_threads = params->n_threads ? params->n_threads : g_get_num_processors ();
   n_threads = CLAMP (n_threads, 1, 256);
+  if (!resolve_compute (params->compute, params->precision, &compute, error))
+    return NULL;
+  pool = w2vee_pool_new (n_threads, error);
+  if (pool == NULL)
+    return NULL;
+  if (compute == W2VEE_COMPUTE_DNNL) {
+    dnnl = w2vee_dnnl_new (model, params->precision, pool, error);
+    if (dnnl == NULL) {
+      w2vee_pool_free (pool);
+      return NULL;
+    }
+  }
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
-  pos_taps = workspace_dims (model, params->max_samples, dims);
+  pos_taps = workspace_dims (model, params->max_samples, dnnl, params->precision, dims);
   if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
+    w2vee_dnnl_free (dnnl);
+    w2vee_pool_free (pool);
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
         "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
         "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
@@ -318,19 +402,17 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->max_samples = params->max_samples;
   s->max_frames = dims[DIM_FRAMES];
   s->pos_taps = pos_taps;
+  s->compute = compute;
+  s->precision = params->precision;
+  s->dnnl = dnnl;
   s->scratch = g_new0 (Scratch, n_threads);
   workspace_alloc (s, dims);
   s->workspace_bytes = total;
+  s->pool = pool;
 
   s->layer_cost = g_new0 (double, model->cfg.n_layers);
   s->layer_measured = g_new0 (gboolean, model->cfg.n_layers);
   cost_prior (s);
-
-  s->pool = w2vee_pool_new (n_threads, error);
-  if (s->pool == NULL) {
-    w2vee_session_free (s);
-    return NULL;
-  }
   return s;
 }
 
@@ -340,6 +422,7 @@ w2vee_session_free (W2veeSession *s)
   if (s == NULL)
     return;
   w2vee_pool_free (s->pool);
+  w2vee_dnnl_free (s->dnnl);
   workspace_free (s);
   g_free (s->scratch);
   g_free (s->layer_cost);

@@ -23,6 +23,9 @@ G_BEGIN_DECLS
  * B·320/5 rows (2 k rows of 512 floats for base: a few MB, cache friendly). */
 #define CONV_BLOCK 32
 
+/* The oneDNN backend of the linear layers (onednn.h). */
+typedef struct _W2veeDnnl W2veeDnnl;
+
 /* What each member of the thread team works in (sizes: session.c's workspace table). */
 typedef struct {
   float *conv_a, *conv_b;  /* (max_l block_rows[l] · C_l) conv ping-pong */
@@ -31,6 +34,7 @@ typedef struct {
   float *wino_m2;          /* (block_rows/2, C_out) the product shared by output pairs */
   float *scores;           /* (T, T) attention of one head */
   float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
+  float *dnnl_scratch;     /* oneDNN's scratchpad of this member (w2vee_dnnl_scratch_bytes) */
 } Scratch;
 
 struct _W2veeSession {
@@ -40,6 +44,9 @@ struct _W2veeSession {
   gsize max_samples;       /* samples */
   gsize max_frames;        /* T for max_samples */
   gsize pos_taps;          /* pos-conv taps packed per row of pos_dup */
+  W2veeCompute compute;    /* OPENBLAS or DNNL, resolved at w2vee_session_new() */
+  W2veePrecision precision;
+  W2veeDnnl *dnnl;         /* the oneDNN primitives, or NULL for OpenBLAS */
 
   /* The workspace (sizes: the workspace table of session.c). */
   Scratch *scratch;        /* (n_threads) */
@@ -47,14 +54,20 @@ struct _W2veeSession {
   double *gn_moments;      /* (K_0 + K_0²) input tap means and second moments */
   float *gn_scale;         /* (C_0) group-norm of conv layer 0: gamma / std */
   float *gn_shift;         /* (C_0) beta + (bias - mean) · gamma / std */
-  float *feat;             /* (T, C_last) conv output, then its LayerNorm */
-  float *h;                /* (T, D) hidden state */
-  float *tmp;              /* (T, D) */
-  float *ff;               /* (T, max(Dff, 4·D)) feed-forward inner activations; during
+  /* The (T, ·) buffers the linear layers read and write have Tp rows: T rounded up
+   * to W2VEE_DNNL_CHUNK (the oneDNN backend computes whole row buckets). */
+  float *feat;             /* (Tp, C_last) conv output, then its LayerNorm */
+  float *h;                /* (Tp, D) hidden state */
+  float *tmp;              /* (Tp, D) */
+  float *ff;               /* (Tp, max(Dff, 4·D)) feed-forward inner activations; during
                             * attention it holds q, k, v and ctx instead: */
-  float *q, *k, *v;        /* (T, D) attention projections, inside ff */
-  float *ctx;              /* (T, D) attention context, inside ff */
+  float *q, *k, *v;        /* (Tp, D) attention projections, inside ff */
+  float *ctx;              /* (Tp, D) attention context, inside ff */
   float *logits;           /* (n_exits, T, V) */
+  guint16 *dnnl_src;       /* (Tp, w2vee_dnnl_staging_cols) bf16 copy of a layer's input,
+                            * or (int8) its u8 quantization (bytes, row stride K) */
+  gint32 *dnnl_acc;        /* (Tp, max(Dff, D)) int8: a layer's int32 sums */
+  float *dnnl_row_scale;   /* (Tp) int8: each input row's quantization scale */
   gsize workspace_bytes;   /* bytes of all the buffers of the workspace table */
 
   gboolean profiling;

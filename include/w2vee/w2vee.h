@@ -76,6 +76,9 @@ typedef enum {
   W2VEE_ERROR_LM,               /* a malformed ARPA or binary language model (w2vee-lm.h) */
   W2VEE_ERROR_LEXICON,          /* a malformed lexicon or tokens file, or one that does not
                                  * fit the model's vocabulary (w2vee-lm.h) */
+  W2VEE_ERROR_UNSUPPORTED,      /* a session asked for a backend this build lacks, or a
+                                 * precision this CPU cannot run (bf16 without bf16 units,
+                                 * int8 without VNNI) */
 } W2veeError;
 
 /* ------------------------------------------------------------------------- */
@@ -304,12 +307,48 @@ W2VEE_API char *w2vee_fetch_finish (GAsyncResult *result, GError **error);
 
 typedef struct _W2veeSession W2veeSession;
 
+/**
+ * W2veeCompute:
+ * @W2VEE_COMPUTE_DEFAULT: $W2VEE_COMPUTE when set ("openblas" or "dnnl"), else the
+ *   build's default (meson option `compute`: oneDNN when the build has it).
+ * @W2VEE_COMPUTE_OPENBLAS: every matrix product through OpenBLAS's sgemm (portable).
+ * @W2VEE_COMPUTE_DNNL: the linear layers through oneDNN matmul primitives
+ *   (W2VEE_ERROR_UNSUPPORTED when the build has no oneDNN).
+ *
+ * Which library computes the linear layers of a session (docs/performance.md).
+ */
+typedef enum {
+  W2VEE_COMPUTE_DEFAULT = 0,
+  W2VEE_COMPUTE_OPENBLAS,
+  W2VEE_COMPUTE_DNNL,
+} W2veeCompute;
+
+/**
+ * W2veePrecision:
+ * @W2VEE_PRECISION_FP32: float32 everywhere (the parity suite's precision).
+ * @W2VEE_PRECISION_BF16: the linear layers of the transformer and the feature
+ *   projection take bfloat16 weights and activations and accumulate in float32;
+ *   oneDNN only, on CPUs with bfloat16 units (else W2VEE_ERROR_UNSUPPORTED).
+ * @W2VEE_PRECISION_INT8: the same layers as int8 products (u8 activations quantized
+ *   per row at run time, s8 weights per output channel at first use, int32 sums,
+ *   float32 out); oneDNN only, on CPUs with VNNI (else W2VEE_ERROR_UNSUPPORTED).
+ *
+ * Numeric precision of the linear layers (docs/performance.md lists which layers).
+ */
+typedef enum {
+  W2VEE_PRECISION_FP32 = 0,
+  W2VEE_PRECISION_BF16,
+  W2VEE_PRECISION_INT8,
+} W2veePrecision;
+
 typedef struct {
   guint n_threads;   /* worker threads for this session; 0 = one per online CPU */
   gsize max_samples; /* longest input accepted by w2vee_session_run(), in samples */
+  W2veeCompute compute;     /* backend of the linear layers */
+  W2veePrecision precision; /* precision of the linear layers */
 } W2veeSessionParams;
 
-/** Defaults: n_threads 0, max_samples 30 s (480000). */
+/** Defaults: n_threads 0, max_samples 30 s (480000), compute DEFAULT, precision FP32. */
 W2VEE_API W2veeSessionParams w2vee_session_default_params (void);
 
 /**
