@@ -9,7 +9,8 @@ GStreamer's leaks tracer; the resident set size is sampled every INTERVAL second
         [--interval 30] [--build build] [--model models/default] [--csv rss.csv]
 
 It runs the pipeline in a child process (GST_TRACERS=leaks, GST_DEBUG=GST_TRACER:7) and
-prints: audio pushed, final results and dropped-segment warnings, the RSS samples, the
+prints: audio pushed, final results and dropped-segment warnings, the RSS samples (and
+the bytes queued in appsrc, which grow if the pipeline falls behind the input), the
 RSS slope after the warm-up (least squares over the samples after the first 10 %, in
 MiB per hour) and the objects the leaks tracer found alive at Gst.deinit(). Exit status
 0 when no object leaked, no error was posted and results kept coming; the slope is
@@ -90,7 +91,10 @@ def child(args):
                 counts["dropped"] += 1
             elif msg.type == Gst.MessageType.ERROR:
                 counts["errors"].append(msg.parse_error()[0].message)
-        return Gst.BusSyncReply.PASS
+        # nothing pops the bus while audio is pushed: only what the end waits for stays
+        if msg.type in (Gst.MessageType.EOS, Gst.MessageType.ERROR):
+            return Gst.BusSyncReply.PASS
+        return Gst.BusSyncReply.DROP
     bus = p.get_bus()
     bus.set_sync_handler(on_sync)
     p.set_state(Gst.State.PLAYING)
@@ -100,13 +104,14 @@ def child(args):
     next_sample = t0
     pushed = 0                           # samples
     out = open(args.csv, "w") if args.csv else None
-    print("wall_s,audio_s,rss_mib,final,dropped", flush=True)
+    print("wall_s,audio_s,rss_mib,final,dropped,appsrc_kib", flush=True)
     while True:
         now = time.monotonic()
         if now >= next_sample:
             with lock:
                 line = (f"{now - t0:.0f},{pushed / RATE:.0f},{rss_kib() / 1024:.1f},"
-                        f"{counts['final']},{counts['dropped']}")
+                        f"{counts['final']},{counts['dropped']},"
+                        f"{src.get_property('current-level-bytes') // 1024}")
             print(line, flush=True)
             if out:
                 out.write(line + "\n")
@@ -156,6 +161,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(root, "build"), help="build directory")
     ap.add_argument("--model", default=os.path.join(root, "models", "default"))
     ap.add_argument("--csv", default=None, help="also write the samples here")
+    ap.add_argument("--tracers", default="leaks",
+                    help="GST_TRACERS of the child ('' for none: RSS without the tracer)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -163,7 +170,7 @@ def main():
         return 0
 
     with tempfile.TemporaryDirectory(prefix="w2vee-soak-") as tmp:
-        env = dict(os.environ, GST_TRACERS="leaks", GST_DEBUG="GST_TRACER:7",
+        env = dict(os.environ, GST_TRACERS=args.tracers, GST_DEBUG="GST_TRACER:7",
                    GST_PLUGIN_PATH=os.path.join(args.build, "plugin"),
                    GST_REGISTRY_1_0=os.path.join(tmp, "registry.bin"), W2VEE_MODEL="")
         cmd = [sys.executable, os.path.abspath(__file__), "--child",
@@ -179,7 +186,7 @@ def main():
             for line in p.stdout:
                 print(line, end="", flush=True)
                 parts = line.strip().split(",")
-                if len(parts) == 5 and parts[0].isdigit():
+                if len(parts) == 6 and parts[0].isdigit():
                     rows.append((float(parts[0]), float(parts[2])))
                 elif line.startswith("SUMMARY"):
                     summary = line
