@@ -10,7 +10,8 @@ GStreamer's leaks tracer; the resident set size is sampled every INTERVAL second
 
 It runs the pipeline in a child process (GST_TRACERS=leaks, GST_DEBUG=GST_TRACER:7) and
 prints: audio pushed, final results and dropped-segment warnings, the RSS samples (and
-the bytes queued in appsrc, which grow if the pipeline falls behind the input), the
+the bytes queued in appsrc, which grow if the pipeline falls behind the input, and the
+heap bytes in use, which tell a leak or a growing container from fragmentation), the
 RSS slope after the warm-up (least squares over the samples after the first 10 %, in
 MiB per hour) and the objects the leaks tracer found alive at Gst.deinit(). Exit status
 0 when no object leaked, no error was posted and results kept coming; the slope is
@@ -19,6 +20,7 @@ Needs /usr/bin/python3 with gi (GStreamer), espeak-ng and sox.
 """
 
 import argparse
+import ctypes
 import gc
 import os
 import re
@@ -39,6 +41,24 @@ def rss_kib():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                 "uordblks", "fordblks", "keepcost")]
+
+
+def heap_in_use_kib():
+    """Bytes malloc has handed out and not had back (glibc's mallinfo2, all arenas):
+    a leak or a growing container raises it; fragmentation raises RSS alone."""
+    try:
+        f = ctypes.CDLL(None).mallinfo2
+    except AttributeError:
+        return -1
+    f.restype = _Mallinfo2
+    m = f()
+    return (m.uordblks + m.hblkhd) // 1024
 
 
 def speech(tmp):
@@ -104,14 +124,15 @@ def child(args):
     next_sample = t0
     pushed = 0                           # samples
     out = open(args.csv, "w") if args.csv else None
-    print("wall_s,audio_s,rss_mib,final,dropped,appsrc_kib", flush=True)
+    print("wall_s,audio_s,rss_mib,final,dropped,appsrc_kib,heap_mib", flush=True)
     while True:
         now = time.monotonic()
         if now >= next_sample:
             with lock:
                 line = (f"{now - t0:.0f},{pushed / RATE:.0f},{rss_kib() / 1024:.1f},"
                         f"{counts['final']},{counts['dropped']},"
-                        f"{src.get_property('current-level-bytes') // 1024}")
+                        f"{src.get_property('current-level-bytes') // 1024},"
+                        f"{heap_in_use_kib() / 1024:.1f}")
             print(line, flush=True)
             if out:
                 out.write(line + "\n")
@@ -186,7 +207,7 @@ def main():
             for line in p.stdout:
                 print(line, end="", flush=True)
                 parts = line.strip().split(",")
-                if len(parts) == 6 and parts[0].isdigit():
+                if len(parts) == 7 and parts[0].isdigit():
                     rows.append((float(parts[0]), float(parts[2])))
                 elif line.startswith("SUMMARY"):
                     summary = line
