@@ -103,6 +103,8 @@ contents_of (GMappedFile *mapped)
 }
 
 /* config.json, preprocessor_config.json and vocab.json into @model. */
+static void index_tokens (W2veeModel *model, gsize n_tokens);
+
 static gboolean
 load_json_files (W2veeModel *model, const char *dir, guint *exit_layers,
     guint *n_exit_layers, GError **error)
@@ -161,6 +163,14 @@ load_json_files (W2veeModel *model, const char *dir, guint *exit_layers,
     }
   }
 
+  index_tokens (model, n_tokens);
+  return TRUE;
+}
+
+/* The word delimiter and the special tokens of @model's @n_tokens tokens. */
+static void
+index_tokens (W2veeModel *model, gsize n_tokens)
+{
   model->word_delimiter_id = -1;
   model->is_special = g_new0 (gboolean, n_tokens);
   for (gsize i = 0; i < n_tokens; i++) {
@@ -172,7 +182,6 @@ load_json_files (W2veeModel *model, const char *dir, guint *exit_layers,
     model->is_special[i] = len >= 2 && t[0] == '<' && t[len - 1] == '>' &&
         i != model->cfg.pad_token_id;
   }
-  return TRUE;
 }
 
 /* F32 elements of every weight the forward pass reads, heads included. */
@@ -197,6 +206,40 @@ weight_elements (const W2veeConfig *c, guint n_exits)
   n += c->n_layers * per_layer;
   n += n_exits * ((guint64) c->vocab_size * d + c->vocab_size);
   return n;
+}
+
+/* The fewest input samples per output frame a model may have (see model.h). */
+static guint64
+min_frame_samples (void)
+{
+  const char *v = g_getenv ("W2VEE_MIN_FRAME_SAMPLES");
+  guint64 n;
+
+  if (v != NULL && *v != '\0' &&
+      g_ascii_string_to_unsigned (v, 10, 1, G_MAXUINT32, &n, NULL))
+    return n;
+  return W2VEE_MIN_FRAME_SAMPLES;
+}
+
+/* Refuses a frame rate above W2VEE_SAMPLE_RATE / min_frame_samples(): attention
+ * needs T² per thread, so frames per second bound the workspace of every length. */
+static gboolean
+check_frame_rate (const W2veeConfig *cfg, const char *what, GError **error)
+{
+  guint64 stride = 1, limit = min_frame_samples ();
+
+  for (gsize i = 0; i < cfg->n_conv; i++)
+    stride *= cfg->conv_stride[i]; /* below 2^24: w2vee_config_parse() checked */
+  if (stride < limit) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
+        "%s: \"conv_stride\" makes a frame every %" G_GUINT64_FORMAT " samples "
+        "(%.0f frames per second), below the limit of %" G_GUINT64_FORMAT " samples "
+        "(%.0f frames per second; $W2VEE_MIN_FRAME_SAMPLES lowers it): attention "
+        "memory and time grow with the square of the frame count", what, stride,
+        (double) W2VEE_SAMPLE_RATE / stride, limit, (double) W2VEE_SAMPLE_RATE / limit);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -811,6 +854,7 @@ w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
     g_autoptr (GError) local = NULL;
 
     ok = load_json_files (model, dir, exit_layers, &n_exit_layers, &local) &&
+        check_frame_rate (&model->cfg, cfg_path, &local) &&
         check_model_bytes (&model->cfg, 0, cfg_path, &local) &&
         choose_weights (dir, flags, &ld.weights_path, &format, &local);
     if (ok) {
@@ -830,6 +874,54 @@ w2vee_model_load_full (const char *path, W2veeLoadFlags flags, GError **error)
   g_free (ld.weights_path);
   g_free (ld.used);
   w2vee_tensor_table_free (ld.tt);
+  if (!ok) {
+    model_free (model);
+    return NULL;
+  }
+  return model;
+}
+
+/* See model.h: the checks of w2vee_model_load_full() after the files are read. */
+W2veeModel *
+w2vee_model_new_from_parts (const char *name, const char *config, gsize config_len,
+    W2veeTensorTable *tt, GError **error)
+{
+  g_autofree char *cfg_path = g_build_filename (name, "config.json", NULL);
+  guint exit_layers[W2VEE_MAX_LAYERS];
+  guint n_exit_layers = 0;
+  W2veeModel *model;
+  Loader ld = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (name != NULL && config != NULL && tt != NULL, NULL);
+  model = g_new0 (W2veeModel, 1);
+  model->ref_count = 1;
+  model->path = g_strdup (name);
+  model->owned = g_ptr_array_new_with_free_func (g_free);
+  ld.model = model;
+  ld.tt = tt;
+  ld.weights_path = (char *) w2vee_tensor_table_get_path (tt);
+  ok = w2vee_config_parse (config, config_len, cfg_path, &model->cfg, exit_layers,
+      &n_exit_layers, error);
+  if (ok) {
+    model->tokens = w2vee_vocab_default ();
+    if (g_strv_length (model->tokens) != model->cfg.vocab_size) {
+      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_VOCAB, "%s: vocab_size is %"
+          G_GSIZE_FORMAT " but the default vocabulary has %u tokens", cfg_path,
+          model->cfg.vocab_size, g_strv_length (model->tokens));
+      ok = FALSE;
+    }
+  }
+  if (ok) {
+    index_tokens (model, model->cfg.vocab_size);
+    ok = check_frame_rate (&model->cfg, cfg_path, error) &&
+        check_model_bytes (&model->cfg, 0, cfg_path, error);
+  }
+  if (ok) {
+    ld.used = g_new0 (gboolean, w2vee_tensor_table_n_tensors (tt));
+    ok = load_weights (&ld, exit_layers, n_exit_layers, cfg_path, error);
+    g_free (ld.used);
+  }
   if (!ok) {
     model_free (model);
     return NULL;

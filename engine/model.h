@@ -15,6 +15,7 @@
 
 #include "w2vee/w2vee.h"
 #include "format/model-config.h"
+#include "format/tensors.h"
 
 G_BEGIN_DECLS
 
@@ -94,6 +95,19 @@ guint w2vee_model_cache_n_entries (void);
 
 /* model.c: $W2VEE_NO_PICKLE asks for W2VEE_LOAD_NO_PICKLE on every load. */
 gboolean w2vee_model_pickle_disabled_by_env (void);
+
+/* The fewest input samples per output frame (product of "conv_stride") a model may
+ * have: 160 is 100 frames per second; every wav2vec2, HuBERT and data2vec checkpoint
+ * has 320. Attention needs T² floats per thread, so this bounds the workspace of every
+ * input length. $W2VEE_MIN_FRAME_SAMPLES (a positive integer) replaces it. */
+#define W2VEE_MIN_FRAME_SAMPLES 160
+
+/* A model from a config.json text and a tensor table (which must outlive the model:
+ * F32 weights may point into its data), with every check w2vee_model_load_full()
+ * makes after reading the files; the default vocabulary. @name stands for the model
+ * directory in messages. For tests/fuzz/fuzz-model.c. */
+W2veeModel *w2vee_model_new_from_parts (const char *name, const char *config,
+    gsize config_len, W2veeTensorTable *tt, GError **error);
 
 G_END_DECLS
 

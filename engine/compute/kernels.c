@@ -131,14 +131,17 @@ w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
 
 /* e^x with relative error below 2e-7 on [-87, 88] (Cody-Waite reduction to
  * r in [-ln2/2, ln2/2], Cephes' minimax polynomial, exponent from the bits);
- * inputs below -87.3 give ~1e-38 instead of 0, which no caller can tell apart. */
+ * inputs below -87.3 give ~1e-38 instead of 0, which no caller can tell apart.
+ * The clamp is written so that a NaN (non-finite weights or audio) becomes -87.3:
+ * converting NaN to an integer below would be undefined (found by fuzz-model). */
 W2VEE_INLINE float
 exp_approx (float x)
 {
   float n, r, p;
   union { gint32 i; float f; } scale;
 
-  x = x < -87.3f ? -87.3f : x > 88.7f ? 88.7f : x;
+  x = x > -87.3f ? x : -87.3f;  /* NaN fails the comparison */
+  x = x < 88.7f ? x : 88.7f;
   n = floorf (x * 1.44269504088896341f + 0.5f);
   r = x - n * 0.693359375f + n * 2.12194440e-4f;
   p = 1.9875691500e-4f;

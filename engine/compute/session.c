@@ -9,8 +9,22 @@
 #include <stddef.h>
 #include <string.h>
 
-/* The largest workspace a session may ask for (attention is O(T²)). */
-#define MAX_WORKSPACE_BYTES (G_GUINT64_CONSTANT (4) << 30)
+/* The largest workspace a session may ask for (attention is O(T²)), in MiB:
+ * $W2VEE_MAX_WORKSPACE_MIB (a positive integer) replaces it. A 30 s session of
+ * wav2vec2-large with 16 threads needs about 300 MiB. */
+#define MAX_WORKSPACE_MIB 4096
+
+static guint64
+max_workspace_bytes (void)
+{
+  const char *v = g_getenv ("W2VEE_MAX_WORKSPACE_MIB");
+  guint64 mib = MAX_WORKSPACE_MIB;
+
+  if (v != NULL && *v != '\0' &&
+      !g_ascii_string_to_unsigned (v, 10, 1, G_MAXUINT32, &mib, NULL))
+    mib = MAX_WORKSPACE_MIB;
+  return mib << 20;
+}
 
 #define ALIGNMENT 64
 
@@ -358,7 +372,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   W2veeSessionParams defaults = w2vee_session_default_params ();
   W2veeSession *s;
   gsize dims[N_DIMS], pos_taps;
-  guint64 total;
+  guint64 total, limit = max_workspace_bytes ();
   guint n_threads;
   W2veeCompute compute;
   W2veeDnnl *dnnl = NULL;
@@ -384,15 +398,21 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
   pos_taps = workspace_dims (model, params->max_samples, dnnl, params->precision, dims);
-  if (!workspace_measure (dims, n_threads, &total) || total > MAX_WORKSPACE_BYTES) {
+  if (!workspace_measure (dims, n_threads, &total))
+    total = G_MAXUINT64;
+  if (total > limit) {
+    g_autofree char *need = total == G_MAXUINT64 ? g_strdup ("more than 2^64 bytes") :
+        g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", (total + (1 << 20) - 1) >> 20);
+
     w2vee_dnnl_free (dnnl);
     w2vee_pool_free (pool);
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
         "%s: a session for %" G_GSIZE_FORMAT " samples (%.1f s) and %u threads would need "
-        "more than %" G_GUINT64_FORMAT " MiB of workspace; use shorter segments",
+        "%s of workspace, above the limit of %" G_GUINT64_FORMAT " MiB "
+        "($W2VEE_MAX_WORKSPACE_MIB raises it); use shorter segments or fewer threads",
         model->path, params->max_samples,
-        params->max_samples / (double) W2VEE_SAMPLE_RATE, n_threads,
-        MAX_WORKSPACE_BYTES >> 20);
+        params->max_samples / (double) W2VEE_SAMPLE_RATE, n_threads, need,
+        limit >> 20);
     return NULL;
   }
 

@@ -46,6 +46,7 @@
 #include <libsoup/soup.h>
 
 #include "format/model-config.h"
+#include "hub/head.h"
 #include "model.h"
 #include "w2vee-config.h"
 
@@ -76,13 +77,6 @@ static const ModelFile model_files[] = {
       W2VEE_MAX_MODEL_BYTES + (G_GUINT64_CONSTANT (256) << 20) },
 };
 
-typedef enum {
-  HASH_NONE,       /* no hash announced: size checked; blob named by the sha256 of
-                    * (URL, ETag or Last-Modified, size) */
-  HASH_SHA256,     /* X-Linked-Etag (LFS): sha256 of the content */
-  HASH_GIT_SHA1,   /* ETag of a regular hub file: sha1 of "blob SIZE\0" + content */
-} HashKind;
-
 /* What a HEAD request told about one file. */
 typedef struct {
   const char *name;
@@ -92,7 +86,7 @@ typedef struct {
   char *download_url;       /* where the bytes are (the hub's redirect target) */
   char *if_range;           /* validator of download_url for If-Range, or NULL */
   char *hash;               /* lower-case hex of @kind, or NULL */
-  HashKind kind;
+  W2veeHashKind kind;
   guint64 size;
   char *blob;               /* blob name once in the cache */
 } FileMeta;
@@ -148,25 +142,6 @@ env_true (const char *name)
       || g_ascii_strcasecmp (v, "on") == 0);
 }
 
-static gboolean
-is_hex (const char *s, gsize len)
-{
-  gsize i;
-
-  if (s == NULL || strlen (s) != len)
-    return FALSE;
-  for (i = 0; i < len; i++)
-    if (!g_ascii_isxdigit (s[i]))
-      return FALSE;
-  return TRUE;
-}
-
-/* @url without its query and fragment (signed CDN URLs carry credentials there). */
-static char *
-url_for_message (const char *url)
-{
-  return g_strndup (url, strcspn (url, "?#"));
-}
 
 static gboolean
 host_is_loopback (const char *host)
@@ -515,7 +490,7 @@ static void
 set_network_error (Fetch *f, const char *file, const char *url, GError *cause,
     GError **error)
 {
-  g_autofree char *shown = url_for_message (url);
+  g_autofree char *shown = w2vee_url_for_message (url);
   gboolean fired;
   guint armed_s;
   const char *waiting_for;
@@ -547,7 +522,7 @@ static void
 set_status_error (Fetch *f, const char *file, const char *url, SoupMessage *msg,
     GError **error)
 {
-  g_autofree char *shown = url_for_message (url);
+  g_autofree char *shown = w2vee_url_for_message (url);
   guint status = soup_message_get_status (msg);
   SoupMessageHeaders *h = soup_message_get_response_headers (msg);
   const char *code = soup_message_headers_get_one (h, "X-Error-Code");
@@ -595,7 +570,7 @@ send_request (Fetch *f, const char *file, const char *method, const char *url,
     here = g_uri_parse (current, G_URI_FLAGS_ENCODED, NULL);
     msg = here != NULL ? soup_message_new_from_uri (method, here) : NULL;
     if (msg == NULL) {
-      g_autofree char *shown = url_for_message (current);
+      g_autofree char *shown = w2vee_url_for_message (current);
 
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
           "cannot fetch %s of %s: bad URL %s", file, f->uri, shown);
@@ -644,7 +619,7 @@ send_request (Fetch *f, const char *file, const char *method, const char *url,
     if (there == NULL || !url_is_allowed (there)
         || (g_ascii_strcasecmp (g_uri_get_scheme (here), "https") == 0
             && g_ascii_strcasecmp (g_uri_get_scheme (there), "https") != 0)) {
-      g_autofree char *shown = url_for_message (current);
+      g_autofree char *shown = w2vee_url_for_message (current);
 
       watchdog_disarm (&f->watchdog);
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
@@ -662,7 +637,7 @@ send_request (Fetch *f, const char *file, const char *method, const char *url,
       }
     }
     if (redirects == MAX_REDIRECTS) {
-      g_autofree char *shown = url_for_message (url);
+      g_autofree char *shown = w2vee_url_for_message (url);
 
       watchdog_disarm (&f->watchdog);
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
@@ -676,39 +651,16 @@ send_request (Fetch *f, const char *file, const char *method, const char *url,
   }
 }
 
-/* "W/\"abc\"" -> "abc" */
-static char *
-normalise_etag (const char *etag)
-{
-  gsize len;
-
-  if (etag == NULL)
-    return NULL;
-  if (g_str_has_prefix (etag, "W/"))
-    etag += 2;
-  len = strlen (etag);
-  if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"')
-    return g_strndup (etag + 1, len - 2);
-  return g_strdup (etag);
-}
-
-static gboolean
-parse_size (const char *text, guint64 *size)
-{
-  return text != NULL && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, size, NULL);
-}
-
 /* HEAD of one file: fills @m, or sets @m->absent on 404. */
 static gboolean
 get_metadata (Fetch *f, FileMeta *m, guint64 max_bytes, GError **error)
 {
-  g_autofree char *final_url = NULL, *linked = NULL, *etag = NULL;
+  g_autofree char *final_url = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GInputStream) stream = NULL;
   SoupMessageHeaders *h;
-  const char *commit, *size_text, *raw_etag, *modified;
-  gboolean hub_headers;
-  guint status;
+  W2veeHeadAnswer answer = { 0 };
+  W2veeHeadInfo info;
 
   g_free (m->url);
   m->url = file_url (f, m->name);
@@ -719,88 +671,40 @@ get_metadata (Fetch *f, FileMeta *m, guint64 max_bytes, GError **error)
   g_input_stream_close (stream, NULL, NULL);
   watchdog_disarm (&f->watchdog);
 
-  status = soup_message_get_status (msg);
-  h = soup_message_get_response_headers (msg);
-  commit = soup_message_headers_get_one (h, "X-Repo-Commit");
-  if (status == SOUP_STATUS_NOT_FOUND) {
-    const char *code = soup_message_headers_get_one (h, "X-Error-Code");
-
-    m->absent = TRUE;
-    g_free (m->error_code);
-    m->error_code = code != NULL && g_str_is_ascii (code) && strlen (code) < 64 ?
-        g_strdup (code) : NULL;
-    if (commit != NULL && f->commit == NULL && is_hex (commit, 40))
-      f->commit = g_ascii_strdown (commit, -1);
-    return TRUE;
-  }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status) && !SOUP_STATUS_IS_REDIRECTION (status)) {
+  answer.status = soup_message_get_status (msg);
+  if (answer.status != SOUP_STATUS_NOT_FOUND && !SOUP_STATUS_IS_SUCCESSFUL (answer.status)
+      && !SOUP_STATUS_IS_REDIRECTION (answer.status)) {
     set_status_error (f, m->name, final_url, msg, error);
     return FALSE;
   }
-
-  /* the commit: hub answers name it; all later requests use it */
-  if (commit != NULL) {
-    if (!is_hex (commit, 40)) {
-      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
-          "cannot fetch %s of %s: the server named a malformed commit", m->name, f->uri);
-      return FALSE;
-    }
-    if (f->commit == NULL)
-      f->commit = g_ascii_strdown (commit, -1);
-  }
-
-  raw_etag = soup_message_headers_get_one (h, "ETag");
-  linked = normalise_etag (soup_message_headers_get_one (h, "X-Linked-Etag"));
-  etag = normalise_etag (raw_etag);
-  size_text = soup_message_headers_get_one (h, "X-Linked-Size");
-  if (size_text == NULL)
-    size_text = soup_message_headers_get_one (h, "Content-Length");
-  if (!parse_size (size_text, &m->size)) {
-    g_autofree char *shown = url_for_message (final_url);
-
-    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
-        "cannot fetch %s of %s from %s: the server announced no size", m->name, f->uri,
-        shown);
+  h = soup_message_get_response_headers (msg);
+  answer.url = final_url;
+  answer.repo_commit = soup_message_headers_get_one (h, "X-Repo-Commit");
+  answer.error_code = soup_message_headers_get_one (h, "X-Error-Code");
+  answer.etag = soup_message_headers_get_one (h, "ETag");
+  answer.linked_etag = soup_message_headers_get_one (h, "X-Linked-Etag");
+  answer.linked_size = soup_message_headers_get_one (h, "X-Linked-Size");
+  answer.content_length = soup_message_headers_get_one (h, "Content-Length");
+  answer.last_modified = soup_message_headers_get_one (h, "Last-Modified");
+  answer.location = soup_message_headers_get_one (h, "Location");
+  if (!w2vee_head_parse (&answer, m->name, f->uri, max_bytes, &info, error))
     return FALSE;
-  }
-  if (m->size > max_bytes) {
-    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
-        "cannot fetch %s of %s: %" G_GUINT64_FORMAT " bytes announced, above the limit "
-        "of %" G_GUINT64_FORMAT " for this file", m->name, f->uri, m->size, max_bytes);
-    return FALSE;
-  }
 
-  /* hashes are trusted as such only from a server that speaks the hub's protocol */
-  hub_headers = commit != NULL || linked != NULL;
-  if (hub_headers && linked != NULL && is_hex (linked, 64)) {
-    m->kind = HASH_SHA256;
-    m->hash = g_ascii_strdown (linked, -1);
-  } else if (hub_headers && etag != NULL && is_hex (etag, 64)) {
-    m->kind = HASH_SHA256;
-    m->hash = g_ascii_strdown (etag, -1);
-  } else if (commit != NULL && etag != NULL && is_hex (etag, 40)) {
-    m->kind = HASH_GIT_SHA1;
-    m->hash = g_ascii_strdown (etag, -1);
+  /* the commit of the first answer that names one; all later requests use it */
+  if (f->commit == NULL && info.commit != NULL)
+    f->commit = g_steal_pointer (&info.commit);
+  if (info.absent) {
+    m->absent = TRUE;
+    g_free (m->error_code);
+    m->error_code = g_steal_pointer (&info.error_code);
   } else {
-    m->kind = HASH_NONE;
+    m->size = info.size;
+    m->kind = info.kind;
+    m->hash = g_steal_pointer (&info.hash);
+    m->download_url = g_steal_pointer (&info.download_url);
+    m->if_range = g_steal_pointer (&info.if_range);
   }
-
-  if (SOUP_STATUS_IS_REDIRECTION (status)) {
-    /* an LFS file: the bytes are at the redirect target, whose validator we do not
-     * know; the blob is named by its hash, so Range alone cannot mix contents */
-    g_autoptr (GUri) here = g_uri_parse (final_url, G_URI_FLAGS_ENCODED, NULL);
-    g_autoptr (GUri) there = g_uri_parse_relative (here,
-        soup_message_headers_get_one (h, "Location"), G_URI_FLAGS_ENCODED, NULL);
-
-    m->download_url = g_uri_to_string (there);
-  } else {
-    m->download_url = g_steal_pointer (&final_url);
-    modified = soup_message_headers_get_one (h, "Last-Modified");
-    if (raw_etag != NULL && !g_str_has_prefix (raw_etag, "W/"))
-      m->if_range = g_strdup (raw_etag);
-    else if (modified != NULL)
-      m->if_range = g_strdup (modified);
-  }
+  w2vee_head_info_clear (&info);
   return TRUE;
 }
 
@@ -949,7 +853,7 @@ receive (Fetch *f, FileMeta *m, GInputStream *stream, const char *url, int fd,
       break;
     watchdog_arm (&f->watchdog, f->idle_timeout_s, "data");
     if (*have + n > m->size) {
-      g_autofree char *shown = url_for_message (url);
+      g_autofree char *shown = w2vee_url_for_message (url);
 
       watchdog_disarm (&f->watchdog);
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_CHECKSUM,
@@ -968,7 +872,7 @@ receive (Fetch *f, FileMeta *m, GInputStream *stream, const char *url, int fd,
   watchdog_disarm (&f->watchdog);
   g_input_stream_close (stream, NULL, NULL);
   if (*have < m->size) {
-    g_autofree char *shown = url_for_message (url);
+    g_autofree char *shown = w2vee_url_for_message (url);
 
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
         "cannot fetch %s of %s from %s: the connection ended after %" G_GUINT64_FORMAT
@@ -1017,7 +921,7 @@ download_into (Fetch *f, FileMeta *m, int fd, const char *tmp, Digest *d, guint6
     if (status == SOUP_STATUS_OK) {
       if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH
           && (guint64) soup_message_headers_get_content_length (h) != m->size) {
-        g_autofree char *shown = url_for_message (url);
+        g_autofree char *shown = w2vee_url_for_message (url);
 
         watchdog_disarm (&f->watchdog);
         g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_CHECKSUM,
@@ -1058,7 +962,7 @@ ensure_blob (Fetch *f, FileMeta *m, GError **error)
   struct stat st;
   int lock_fd = -1, fd = -1;
 
-  if (m->kind != HASH_NONE) {
+  if (m->kind != W2VEE_HASH_NONE) {
     key = g_strdup (m->hash);
   } else {
     /* no hash announced: named by what identifies the bytes (URL, validator, size) */
@@ -1075,7 +979,7 @@ ensure_blob (Fetch *f, FileMeta *m, GError **error)
 
   blob_path = g_build_filename (blobs, key, NULL);
   /* in the cache already (without a validator nothing says it is still current) */
-  if ((m->kind != HASH_NONE || m->if_range != NULL) && stat (blob_path, &st) == 0
+  if ((m->kind != W2VEE_HASH_NONE || m->if_range != NULL) && stat (blob_path, &st) == 0
       && S_ISREG (st.st_mode) && (guint64) st.st_size == m->size) {
     m->blob = g_strdup (key);
     report (f, m->name, m->size, m->size, &last_us, TRUE);
@@ -1090,7 +994,7 @@ ensure_blob (Fetch *f, FileMeta *m, GError **error)
     goto out;
   }
   have = st.st_size;
-  if (have > m->size || (m->kind == HASH_NONE && m->if_range == NULL)) {
+  if (have > m->size || (m->kind == W2VEE_HASH_NONE && m->if_range == NULL)) {
     /* longer than the file, or nothing tells whether it is the same file */
     if (ftruncate (fd, 0) != 0) {
       set_io_error (error, "truncate", tmp, errno);
@@ -1107,18 +1011,18 @@ ensure_blob (Fetch *f, FileMeta *m, GError **error)
   if (have < m->size && !download_into (f, m, fd, tmp, &d, &have, buf, error))
     goto out;
 
-  got = g_strdup (g_checksum_get_string (m->kind == HASH_GIT_SHA1 ? d.git_sha1 :
+  got = g_strdup (g_checksum_get_string (m->kind == W2VEE_HASH_GIT_SHA1 ? d.git_sha1 :
           d.sha256));
-  g_debug ("%s of %s: %s %s", m->name, f->uri, m->kind == HASH_GIT_SHA1 ?
+  g_debug ("%s of %s: %s %s", m->name, f->uri, m->kind == W2VEE_HASH_GIT_SHA1 ?
       "git blob sha1" : "sha256", got);
-  if (m->kind != HASH_NONE && strcmp (got, m->hash) != 0) {
-    g_autofree char *shown = url_for_message (m->download_url);
+  if (m->kind != W2VEE_HASH_NONE && strcmp (got, m->hash) != 0) {
+    g_autofree char *shown = w2vee_url_for_message (m->download_url);
 
     keep_tmp = FALSE;
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_CHECKSUM,
         "cannot fetch %s of %s from %s: the %s of the %" G_GUINT64_FORMAT " bytes "
         "received is %s, the server announced %s: discarded", m->name, f->uri, shown,
-        m->kind == HASH_GIT_SHA1 ? "git blob sha1" : "sha256", m->size, got, m->hash);
+        m->kind == W2VEE_HASH_GIT_SHA1 ? "git blob sha1" : "sha256", m->size, got, m->hash);
     goto out;
   }
   if (fsync (fd) != 0) {
@@ -1229,7 +1133,7 @@ cached_snapshot (Fetch *f, GError **error)
   g_autoptr (GString) missing = g_string_new (NULL);
   gsize i;
 
-  if (f->hub && is_hex (f->revision, 40)) {
+  if (f->hub && w2vee_is_hex (f->revision, 40)) {
     name = g_ascii_strdown (f->revision, -1);
   } else {
     g_autofree char *refs = g_build_filename (f->repo_dir, "refs", f->revision, NULL);

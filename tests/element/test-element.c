@@ -1482,6 +1482,7 @@ check_bad_model (const gchar * model, gboolean from_env, const gchar * expect)
   GstMessage *msg;
   g_autoptr (GError) error = NULL;
 
+  fail_unless (element != NULL, "no wav2vec2ee element (is the plugin loaded?)");
   gst_object_ref_sink (element);
   gst_element_set_bus (element, bus);
   if (from_env)
@@ -1563,6 +1564,7 @@ GST_START_TEST (test_bad_model_in_ready)
   GstMessage *msg;
   g_autoptr (GError) error = NULL;
 
+  fail_unless (element != NULL, "no wav2vec2ee element (is the plugin loaded?)");
   gst_object_ref_sink (element);
   gst_element_set_bus (element, bus);
   g_object_set (element, "model", small, NULL);

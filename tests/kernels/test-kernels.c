@@ -180,6 +180,23 @@ test_softmax_accuracy (void)
   g_assert_cmpfloat (max_rel, <, 2e-6);
 }
 
+/* A NaN score (non-finite weights or audio) gives a finite row, not undefined
+ * behaviour (exp_approx converted NaN to an integer before; found by fuzz-model, checked
+ * by UBSan in scripts/test.sh --sanitize): NaN entries weigh ~0, the rest sum to 1. */
+static void
+test_softmax_nan (void)
+{
+  float row[5] = { 0.5f, NAN, 1.5f, -2.0f, NAN }, sum = 0.0f;
+
+  w2vee_softmax_rows (row, 1, 5, 5);
+  for (gsize i = 0; i < 5; i++) {
+    g_assert_true (isfinite (row[i]));
+    sum += row[i];
+  }
+  g_assert_cmpfloat (row[1], <, 1e-30f);
+  g_assert_cmpfloat (fabsf (sum - 1.0f), <, 1e-5f);
+}
+
 static void
 test_normalize (void)
 {
@@ -210,5 +227,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/normalize", test_normalize);
   g_test_add_func ("/kernels/gelu-accuracy", test_gelu_accuracy);
   g_test_add_func ("/kernels/softmax-accuracy", test_softmax_accuracy);
+  g_test_add_func ("/kernels/softmax-nan", test_softmax_nan);
   return g_test_run ();
 }

@@ -53,6 +53,8 @@ main (int argc, char **argv)
 {
   gboolean ok = TRUE;
 
+  /* torchaudio's tiny models have a short stride (engine/model.h W2VEE_MIN_FRAME_SAMPLES) */
+  g_setenv ("W2VEE_MIN_FRAME_SAMPLES", "1", TRUE);
   for (int a = 1; a < argc; a++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (W2veeModel) m = w2vee_model_load (argv[a], &error);
