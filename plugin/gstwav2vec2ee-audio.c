@@ -492,5 +492,6 @@ gst_wav2vec2ee_audio_reset_state (GstWav2vec2ee * self)
   self->base_pts = GST_CLOCK_TIME_NONE;
   self->warned_exit = 0;
   self->live = -1;
-  self->have_format = FALSE;
+  /* not have_format: setup() may run on a streaming thread already (GstPad
+   * clears flushing before start()); stop() clears it, when no thread streams */
 }

@@ -24,6 +24,7 @@ gst_wav2vec2ee_free_streaming (GstWav2vec2ee * self)
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->scratch, g_free);
   gst_wav2vec2ee_results_clear (self);
+  self->have_format = FALSE;
 }
 
 /* Pads are being activated (READY->PAUSED). With a model URI being fetched, the
