@@ -27,7 +27,7 @@
 int
 main (int argc, char **argv)
 {
-  char *model_dir = NULL;
+  g_autofree char *model_dir = NULL;
   gint instances = 1, threads = 1;
   gdouble seconds = 10.0;
   gboolean separate = FALSE, check = FALSE;
