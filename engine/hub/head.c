@@ -130,12 +130,14 @@ w2vee_head_parse (const W2veeHeadAnswer *a, const char *name, const char *uri,
     /* an LFS file: the bytes are at the redirect target, whose validator we do not
      * know; the blob is named by its hash, so Range alone cannot mix contents */
     g_autoptr (GUri) here = g_uri_parse (a->url, G_URI_FLAGS_ENCODED, NULL);
-    /* a base without a host cannot resolve a Location (GLib's join asserts on "//..."
-     * against one; fuzz-head found it): our URLs always have one */
-    g_autoptr (GUri) there = here != NULL && g_uri_get_host (here) != NULL
-        && a->location != NULL ?
+    g_autoptr (GUri) there = here != NULL && a->location != NULL ?
         g_uri_parse_relative (here, a->location, G_URI_FLAGS_ENCODED, NULL) : NULL;
 
+    /* a target without a host is no download (and GLib's URI join asserts when
+     * printing one whose path starts with "//": fuzz-head found it) */
+    if (there != NULL && (g_uri_get_host (there) == NULL
+            || g_uri_get_host (there)[0] == '\0'))
+      g_clear_pointer (&there, g_uri_unref);
     if (there == NULL) {
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_NETWORK,
           "cannot fetch %s of %s from %s: a redirect without a valid Location", name,
