@@ -27,9 +27,9 @@
 int
 main (int argc, char **argv)
 {
-  char *model_dir = NULL;
+  g_autofree char *model_dir = NULL;
   gint instances = 1;
-  char *audio = NULL;
+  g_autofree char *audio = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_dir, "Model directory", "DIR" },
     { "instances", 'n', 0, G_OPTION_ARG_INT, &instances, "Elements (default 1)", "N" },
