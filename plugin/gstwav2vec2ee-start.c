@@ -103,6 +103,16 @@ failed:
   return FALSE;
 }
 
+/* The nick of @value of the enum @type ("fp32", "dnnl", ...). */
+static const gchar *
+enum_nick (GType type, gint value)
+{
+  GEnumClass *klass = g_type_class_peek (type);
+  GEnumValue *v = klass != NULL ? g_enum_get_value (klass, value) : NULL;
+
+  return v != NULL ? v->value_nick : "?";
+}
+
 /* Allocates what the streaming thread and the worker need, starts the worker and
  * marks the element started; the model must be loaded. Deferred (a fetched model),
  * this runs while the streaming thread may handle events: it touches only what
@@ -124,6 +134,8 @@ gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
   seg_params.silence_threshold_db = self->silence_threshold;
   seg_params.noise_margin_db = self->noise_margin;
   session_params.n_threads = self->threads;
+  session_params.precision = self->precision;
+  session_params.compute = self->compute;
   GST_OBJECT_UNLOCK (self);
 
   self->max_samples = gst_util_uint64_scale (chunk, W2VEE_SAMPLE_RATE,
@@ -138,8 +150,10 @@ gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
   self->session = w2vee_session_new (model, &session_params, &error);
   if (self->session == NULL)
     goto no_session;
-  GST_INFO_OBJECT (self, "session for %" G_GSIZE_FORMAT " samples: %"
-      G_GSIZE_FORMAT " bytes of workspace", self->max_samples,
+  GST_INFO_OBJECT (self, "session for %" G_GSIZE_FORMAT " samples, precision "
+      "%s, compute %s: %" G_GSIZE_FORMAT " bytes of workspace", self->max_samples,
+      enum_nick (GST_TYPE_WAV2VEC2EE_PRECISION, session_params.precision),
+      enum_nick (GST_TYPE_WAV2VEC2EE_COMPUTE, session_params.compute),
       w2vee_session_workspace_bytes (self->session));
   /* the waiting segments and the one being decoded */
   self->jobs = w2vee_job_queue_new (N_QUEUED + 1, self->max_samples);
@@ -168,9 +182,17 @@ gst_wav2vec2ee_start_streaming (GstWav2vec2ee * self)
 
 no_session:
   {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Could not allocate the inference workspace for %" GST_TIME_FORMAT
-            " segments: %s", GST_TIME_ARGS (chunk), error->message), (NULL));
+    /* the backend or precision asked for: this build or CPU lacks it */
+    if (g_error_matches (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED))
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Cannot run precision %s (compute %s): %s",
+              enum_nick (GST_TYPE_WAV2VEC2EE_PRECISION, session_params.precision),
+              enum_nick (GST_TYPE_WAV2VEC2EE_COMPUTE, session_params.compute),
+              error->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Could not allocate the inference workspace for %" GST_TIME_FORMAT
+              " segments: %s", GST_TIME_ARGS (chunk), error->message), (NULL));
     gst_wav2vec2ee_free_streaming (self);
     return FALSE;
   }

@@ -91,6 +91,8 @@ GST_DEBUG_CATEGORY (gst_wav2vec2ee_debug);
 #define DEFAULT_EXIT_THRESHOLD -1.0
 #define DEFAULT_MAX_LATENCY (1 * GST_SECOND)
 #define DEFAULT_THREADS 0
+#define DEFAULT_PRECISION W2VEE_PRECISION_FP32
+#define DEFAULT_COMPUTE W2VEE_COMPUTE_DEFAULT
 #define DEFAULT_ALLOW_PICKLE TRUE
 
 enum
@@ -110,6 +112,8 @@ enum
   PROP_CHUNK_DURATION,
   PROP_PARTIAL_INTERVAL,
   PROP_THREADS,
+  PROP_PRECISION,
+  PROP_COMPUTE,
   PROP_ALLOW_PICKLE,
   PROP_LM,
   PROP_LEXICON,
@@ -128,29 +132,6 @@ GST_STATIC_PAD_TEMPLATE ("text_src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (TEXT_CAPS));
-
-GType
-gst_wav2vec2ee_exit_policy_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_WAV2VEC2EE_EXIT_POLICY_FIXED, "Every segment at the exit property",
-        "fixed"},
-    {GST_WAV2VEC2EE_EXIT_POLICY_CONFIDENCE, "Stop at the first exit whose "
-          "confidence reaches exit-threshold (exit is the deepest allowed)",
-        "confidence"},
-    {GST_WAV2VEC2EE_EXIT_POLICY_DEADLINE, "The deepest exit whose predicted "
-          "compute meets max-latency (exit is the deepest allowed)", "deadline"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstWav2vec2eeExitPolicy", values);
-
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 #define gst_wav2vec2ee_parent_class parent_class
 G_DEFINE_TYPE (GstWav2vec2ee, gst_wav2vec2ee, GST_TYPE_AUDIO_FILTER);
@@ -277,6 +258,23 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
           "Inference threads, 0 = one per online CPU (applied at "
           "READY->PAUSED)", 0, 1024, DEFAULT_THREADS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision",
+          "Precision of the linear layers (feature projection, attention "
+          "q/k/v/out projections, feed-forward): fp32, bf16 (oneDNN, CPUs with "
+          "bfloat16 units) or int8 (oneDNN, CPUs with AVX512-VNNI); the conv "
+          "encoder, attention scores, LayerNorms and exit heads stay float32. "
+          "One the build or the CPU cannot run fails READY->PAUSED with an "
+          "error (docs/performance.md; applied at READY->PAUSED)",
+          GST_TYPE_WAV2VEC2EE_PRECISION, DEFAULT_PRECISION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_COMPUTE,
+      g_param_spec_enum ("compute", "Compute backend",
+          "Library computing the linear layers: default ($W2VEE_COMPUTE, else "
+          "oneDNN when the build has it), openblas (fp32 only) or dnnl (oneDNN; "
+          "an error when the build has none) (docs/performance.md; applied at "
+          "READY->PAUSED)", GST_TYPE_WAV2VEC2EE_COMPUTE, DEFAULT_COMPUTE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_ALLOW_PICKLE,
       g_param_spec_boolean ("allow-pickle", "Allow pickle",
           "Load pytorch_model.bin (read by a restricted pickle reader) when the "
@@ -375,6 +373,8 @@ gst_wav2vec2ee_init (GstWav2vec2ee * self)
   self->exit_threshold = DEFAULT_EXIT_THRESHOLD;
   self->max_latency = DEFAULT_MAX_LATENCY;
   self->threads = DEFAULT_THREADS;
+  self->precision = DEFAULT_PRECISION;
+  self->compute = DEFAULT_COMPUTE;
   self->beam_size = w2vee_decoder_default_params ().beam_size;
   self->lm_weight = w2vee_decoder_default_params ().lm_weight;
   self->word_score = w2vee_decoder_default_params ().word_score;
@@ -465,6 +465,14 @@ gst_wav2vec2ee_set_property (GObject * object, guint prop_id,
       break;
     case PROP_THREADS:
       self->threads = g_value_get_uint (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_PRECISION:
+      self->precision = g_value_get_enum (value);
+      late = GST_STATE (self) > GST_STATE_READY;
+      break;
+    case PROP_COMPUTE:
+      self->compute = g_value_get_enum (value);
       late = GST_STATE (self) > GST_STATE_READY;
       break;
     case PROP_ALLOW_PICKLE:
@@ -574,6 +582,12 @@ gst_wav2vec2ee_get_property (GObject * object, guint prop_id,
       break;
     case PROP_THREADS:
       g_value_set_uint (value, self->threads);
+      break;
+    case PROP_PRECISION:
+      g_value_set_enum (value, self->precision);
+      break;
+    case PROP_COMPUTE:
+      g_value_set_enum (value, self->compute);
       break;
     case PROP_ALLOW_PICKLE:
       g_value_set_boolean (value, self->allow_pickle);

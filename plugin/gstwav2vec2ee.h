@@ -6,6 +6,7 @@
  *
  *   gstwav2vec2ee.c        class, properties, states (object lock: the
  *                          properties)
+ *   gstwav2vec2ee-enums.c  the GEnum types of the enum properties
  *   gstwav2vec2ee-start.c  start/stop: allocating the streaming half and the
  *                          worker (start_lock: started / stopping / flushing)
  *   gstwav2vec2ee-model.c  loading the model (object lock: the model pointer)
@@ -51,8 +52,15 @@ typedef enum {
   GST_WAV2VEC2EE_EXIT_POLICY_DEADLINE,    /* the deepest exit that meets max-latency */
 } GstWav2vec2eeExitPolicy;
 
+/* ---- gstwav2vec2ee-enums.c ---- */
 #define GST_TYPE_WAV2VEC2EE_EXIT_POLICY (gst_wav2vec2ee_exit_policy_get_type ())
 GType gst_wav2vec2ee_exit_policy_get_type (void);
+/* Property "precision": the values of W2veePrecision. */
+#define GST_TYPE_WAV2VEC2EE_PRECISION (gst_wav2vec2ee_precision_get_type ())
+GType gst_wav2vec2ee_precision_get_type (void);
+/* Property "compute": the values of W2veeCompute. */
+#define GST_TYPE_WAV2VEC2EE_COMPUTE (gst_wav2vec2ee_compute_get_type ())
+GType gst_wav2vec2ee_compute_get_type (void);
 #define MAX_EXITS 128           /* the engine's limit on layers, hence on exits */
 
 /* The text_src timeline (gstwav2vec2ee-text.c); every field protected by @lock. */
@@ -97,6 +105,8 @@ struct _GstWav2vec2ee
   gdouble exit_threshold;       /* proposed confidence threshold; < 0: the model's */
   GstClockTime max_latency;     /* deadline policy: segment closed -> result, ns */
   guint threads;                /* inference threads; 0: one per online CPU */
+  W2veePrecision precision;     /* of the session's linear layers */
+  W2veeCompute compute;         /* backend of the session's linear layers */
   gchar *lm_location;           /* word LM (ARPA or binary) or "default"; NULL: greedy */
   gchar *lexicon_location;      /* flashlight lexicon; NULL: the LM's words */
   guint beam_size;              /* hypotheses kept per frame */

@@ -35,6 +35,9 @@ UNITS = {
     "min-silence": ["nanoseconds", "10 ms .. 10 s"],
     "chunk-duration": ["nanoseconds", "1 s .. 30 s"],
     "threads": ["0 = one per online CPU"],
+    "precision": ["fp32", "bf16", "int8", "feed-forward", "conv encoder",
+                  "docs/performance.md", "READY->PAUSED"],
+    "compute": ["openblas", "dnnl", "W2VEE_COMPUTE", "docs/performance.md"],
     "allow-pickle": ["pytorch_model.bin", "FALSE: safetensors only"],
 }
 INHERITED = {"name", "parent", "qos"}
