@@ -82,9 +82,9 @@ w2vee_decoder_default_params (void)
 {
   W2veeDecoderParams p = {
     .beam_size = 100,
-    .beam_size_token = 0,
+    .beam_size_token = 6,
     .beam_threshold = 25.0,
-    .lm_weight = 1.0,
+    .lm_weight = 0.75,
     .word_score = 1.0,
     .unk_score = -INFINITY,
   };

@@ -153,10 +153,10 @@ typedef struct _W2veeDecoder W2veeDecoder;
 typedef struct {
   guint beam_size;        /* hypotheses kept per frame; default 100 */
   guint beam_size_token;  /* tokens tried per frame and hypothesis, the likeliest first;
-                           * 0 = all; default 0 */
+                           * 0 = all; default 6 */
   double beam_threshold;  /* hypotheses scoring more than this below the best are
                            * dropped; default 25 */
-  double lm_weight;       /* default 1.0 (ignored without an LM) */
+  double lm_weight;       /* default 0.75 (ignored without an LM) */
   double word_score;      /* added per word; default 1.0 */
   double unk_score;       /* added per word outside the lexicon; -INFINITY (the default)
                            * forbids them. Without a lexicon every word is allowed and

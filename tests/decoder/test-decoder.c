@@ -343,6 +343,7 @@ test_exhaustive (gconstpointer data)
     random_lm (rng, &r);
     random_input (rng, T, logits, lp, 0.0);
     p.beam_size = G_MAXUINT;
+    p.beam_size_token = 0;      /* every token at every frame: an unbounded search */
     p.beam_threshold = INFINITY;
     p.lm_weight = s.lm_weight = mode->lm ? g_rand_double_range (rng, 0.2, 2.0) : 0.0;
     p.word_score = s.word_score = g_rand_double_range (rng, -1.0, mode->lm ? 7.0 : 4.0);
