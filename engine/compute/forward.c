@@ -225,10 +225,13 @@ conv_first_layer (W2veeSession *s, Scratch *sc, gsize t0, gsize rows, float *out
       c->c_out, FALSE);
 }
 
-/* Last-layer rows [a, b) of the conv stack into feat, layer by layer in @sc. */
+/* Last-layer rows [a, b) of the conv stack into feat, layer by layer in the scratch of
+ * team member @member. Layers 1.. run in bf16 when the session has a bf16 conv encoder
+ * (onednn.h), else on the fp32 kernels. */
 static void
-conv_block (W2veeSession *s, Scratch *sc, gsize a, gsize b)
+conv_block (W2veeSession *s, guint member, gsize a, gsize b)
 {
+  Scratch *sc = &s->scratch[member];
   const W2veeModel *m = s->model;
   gsize L = m->cfg.n_conv, l;
   gsize start[W2VEE_MAX_CONV_LAYERS], end[W2VEE_MAX_CONV_LAYERS];
@@ -242,6 +245,8 @@ conv_block (W2veeSession *s, Scratch *sc, gsize a, gsize b)
 
     if (l == 0)
       conv_first_layer (s, sc, start[0], rows, out);
+    else if (s->dnnl_conv != NULL && w2vee_dnnl_conv (s, member, l, in, out, rows))
+      ;
     else if (c->w02 != NULL)
       w2vee_conv1d_k3s2 (in, c->c_in, c->w, c->w02, c->c_out, out, rows,
           sc->wino_d1, sc->wino_d3, sc->wino_m2);
@@ -269,7 +274,7 @@ conv_part (gpointer data, guint i, guint n)
 
     if (a >= j->T)
       break;
-    conv_block (j->s, &j->s->scratch[i], a, MIN (a + CONV_BLOCK, j->T));
+    conv_block (j->s, i, a, MIN (a + CONV_BLOCK, j->T));
   }
 }
 

@@ -71,8 +71,8 @@ struct _W2veeDnnl {
   gsize scratch_bytes;  /* the largest scratchpad of any primitive */
 };
 
-static dnnl_engine_t
-cpu_engine (void)
+dnnl_engine_t
+w2vee_dnnl_cpu_engine (void)
 {
   static dnnl_engine_t engine;
   static gsize once;
@@ -177,7 +177,7 @@ static PreparedWeight *
 prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
     W2veePrecision precision, dnnl_stream_t stream, GError **error)
 {
-  dnnl_engine_t engine = cpu_engine ();
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
   dnnl_memory_desc_t src_md, dst_md;
   dnnl_dims_t dims = { (dnnl_dim_t) K, (dnnl_dim_t) N };
   dnnl_primitive_desc_t pd = NULL;
@@ -238,31 +238,41 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
   return pw;
 }
 
-/* The linear weights the backend runs: (w, K, N) of the feature projection and of
- * every layer's q, k, v, out, intermediate and output dense. */
+/* The weights the backend runs: (w, K, N) of the feature projection and of every
+ * layer's q, k, v, out, intermediate and output dense, in the session's precision;
+ * with bf16 or int8 also conv layers 1.. of the feature encoder, as (K·C_in, C_out)
+ * matrices, always in bf16 (onednn-conv.c). */
 typedef struct {
   const float *w;
   gsize K, N;
+  W2veePrecision precision;
 } LinearWeight;
 
 static guint
-linear_weights (const W2veeModel *m, LinearWeight *out)
+linear_weights (const W2veeModel *m, W2veePrecision precision, LinearWeight *out)
 {
   const W2veeConfig *cfg = &m->cfg;
   gsize D = cfg->hidden_size, Dff = cfg->intermediate_size;
   gsize C = cfg->conv_dim[cfg->n_conv - 1];
   guint n = 0, l;
 
-  out[n++] = (LinearWeight) { m->proj_w, C, D };
+  out[n++] = (LinearWeight) { m->proj_w, C, D, precision };
   for (l = 0; l < cfg->n_layers; l++) {
     const W2veeLayer *L = &m->layers[l];
 
-    out[n++] = (LinearWeight) { L->q_w, D, D };
-    out[n++] = (LinearWeight) { L->k_w, D, D };
-    out[n++] = (LinearWeight) { L->v_w, D, D };
-    out[n++] = (LinearWeight) { L->o_w, D, D };
-    out[n++] = (LinearWeight) { L->ff_in_w, D, Dff };
-    out[n++] = (LinearWeight) { L->ff_out_w, Dff, D };
+    out[n++] = (LinearWeight) { L->q_w, D, D, precision };
+    out[n++] = (LinearWeight) { L->k_w, D, D, precision };
+    out[n++] = (LinearWeight) { L->v_w, D, D, precision };
+    out[n++] = (LinearWeight) { L->o_w, D, D, precision };
+    out[n++] = (LinearWeight) { L->ff_in_w, D, Dff, precision };
+    out[n++] = (LinearWeight) { L->ff_out_w, Dff, D, precision };
+  }
+  for (l = 0; w2vee_dnnl_conv_enabled (precision) && l < cfg->n_conv; l++) {
+    const W2veeConvLayer *c = &m->conv[l];
+
+    if (w2vee_dnnl_conv_layer_runs (c))
+      out[n++] = (LinearWeight) { c->w, c->kernel * c->c_in, c->c_out,
+          W2VEE_PRECISION_BF16 };
   }
   return n;
 }
@@ -288,14 +298,14 @@ prepare_part (gpointer data, guint i, guint n_members)
   int threads = omp_get_max_threads ();
 
   omp_set_num_threads (1);
-  if (dnnl_stream_create (&stream, cpu_engine (), dnnl_stream_default_flags) !=
-      dnnl_success) {
+  if (dnnl_stream_create (&stream, w2vee_dnnl_cpu_engine (),
+          dnnl_stream_default_flags) != dnnl_success) {
     g_set_error (&j->errors[i], W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "%s: cannot create a oneDNN CPU stream", j->m->path);
   } else {
     while ((k = (guint) g_atomic_int_add (&j->next, 1)) < j->n && j->errors[i] == NULL)
-      j->out[k] = prepare_weight (j->m, j->lw[k].w, j->lw[k].K, j->lw[k].N, j->precision,
-          stream, &j->errors[i]);
+      j->out[k] = prepare_weight (j->m, j->lw[k].w, j->lw[k].K, j->lw[k].N,
+          j->lw[k].precision, stream, &j->errors[i]);
     dnnl_stream_destroy (stream);
   }
   omp_set_num_threads (threads);
@@ -318,9 +328,9 @@ model_prepared (W2veeModel *m, W2veePrecision precision, W2veePool *pool,
     g_mutex_unlock (&m->compute_lock);
     return pr;
   }
-  lw = g_new (LinearWeight, 1 + 6 * m->cfg.n_layers);
+  lw = g_new (LinearWeight, 1 + 6 * m->cfg.n_layers + m->cfg.n_conv);
   job.lw = lw;
-  job.n = linear_weights (m, lw);
+  job.n = linear_weights (m, precision, lw);
   job.out = g_new0 (PreparedWeight *, job.n);
   job.errors = g_new0 (GError *, n_members);
   w2vee_pool_run (pool, prepare_part, &job);
@@ -377,7 +387,7 @@ bucket_for (gsize rows)
 static gboolean
 kind_bucket_new (W2veeDnnl *d, struct Kind *kind, guint b, GError **error)
 {
-  dnnl_engine_t engine = cpu_engine ();
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
   gsize M = bucket_rows (b), N = kind->N;
   dnnl_dims_t src_dims = { (dnnl_dim_t) M, (dnnl_dim_t) kind->K };
   dnnl_dims_t dst_dims = { (dnnl_dim_t) M, (dnnl_dim_t) N };
@@ -511,7 +521,7 @@ w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
   guint i;
   int threads;
 
-  if (cpu_engine () == NULL) {
+  if (w2vee_dnnl_cpu_engine () == NULL) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "cannot create oneDNN's CPU engine");
     return NULL;
@@ -550,8 +560,8 @@ w2vee_dnnl_new (W2veeModel *model, W2veePrecision precision, W2veePool *pool,
   omp_set_num_threads (threads);
   d->streams = g_new0 (dnnl_stream_t, n_threads);
   for (i = 0; ok && i < n_threads; i++)
-    ok = dnnl_stream_create (&d->streams[i], cpu_engine (), dnnl_stream_default_flags) ==
-        dnnl_success;
+    ok = dnnl_stream_create (&d->streams[i], w2vee_dnnl_cpu_engine (),
+        dnnl_stream_default_flags) == dnnl_success;
   if (!ok) {
     if (error != NULL && *error == NULL)
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
@@ -621,6 +631,14 @@ w2vee_dnnl_weight_bytes (const W2veeDnnl *d)
   return d->prepared->bytes;
 }
 
+gconstpointer
+w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w)
+{
+  const PreparedWeight *pw = g_hash_table_lookup (d->prepared->weights, w);
+
+  return pw != NULL ? pw->data : NULL;
+}
+
 /* ------------------------------------------------------------------------- */
 /* The forward pass's linear layers                                          */
 /* ------------------------------------------------------------------------- */
@@ -638,17 +656,6 @@ typedef struct {
   gboolean int8;       /* in is dnnl_src, quantized by each member for its rows */
 } LinearJob;
 
-/* Rounds f32 to bf16, to nearest even (finite inputs). */
-static inline guint16
-to_bf16 (float x)
-{
-  guint32 u;
-
-  memcpy (&u, &x, sizeof (u));
-  u += 0x7fff + ((u >> 16) & 1);
-  return (guint16) (u >> 16);
-}
-
 /* dnnl_src rows [t0, t1) = bf16 (in32 rows): every row a bucket reads, T rounded up. */
 static void
 to_bf16_part (gpointer data, guint i, guint n)
@@ -658,7 +665,7 @@ to_bf16_part (gpointer data, guint i, guint n)
 
   w2vee_split ((j->T + ROW_STEP - 1) / ROW_STEP * ROW_STEP, i, n, 1, &t0, &t1);
   for (x = t0 * K; x < t1 * K; x++)
-    j->s->dnnl_src[x] = to_bf16 (j->in32[x]);
+    j->s->dnnl_src[x] = w2vee_to_bf16 (j->in32[x]);
 }
 
 /* int8: rows [r0, r1) of in (·, K) f32 -> q (·, K) u8 = round (x / s) + 128 with
@@ -832,6 +839,12 @@ w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C, gsize ldi
     gboolean accumulate, gboolean gelu)
 {
   return FALSE;
+}
+
+gconstpointer
+w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w)
+{
+  return NULL;
 }
 
 #endif

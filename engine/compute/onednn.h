@@ -27,11 +27,22 @@
 #define W2VEE_ONEDNN_H
 
 #include "session.h"
+#include "w2vee-config.h"
+
+#include <string.h>
+#if W2VEE_HAVE_DNNL
+#include <dnnl.h>
+#endif
 
 G_BEGIN_DECLS
 
 /* Rows of the largest primitive of a layer. */
 #define W2VEE_DNNL_CHUNK 256
+
+#if W2VEE_HAVE_DNNL
+/* oneDNN's CPU engine, made once per process (NULL when it cannot be made). */
+dnnl_engine_t w2vee_dnnl_cpu_engine (void);
+#endif
 
 /* TRUE when this build has the oneDNN backend. */
 gboolean w2vee_dnnl_built (void);
@@ -58,6 +69,58 @@ gsize w2vee_dnnl_weight_bytes (const W2veeDnnl *d);
 gboolean w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C,
     gsize ldi, const float *w, const float *b, gsize OC, float *out, gsize ldo,
     gboolean accumulate, gboolean gelu);
+
+/* The weights the backend prepared from the model's @w (its reordered data, shared), or
+ * NULL. */
+gconstpointer w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w);
+
+/* Rounds f32 to bf16, to nearest even (finite inputs). */
+static inline guint16
+w2vee_to_bf16 (float x)
+{
+  guint32 u;
+
+  memcpy (&u, &x, sizeof (u));
+  u += 0x7fff + ((u >> 16) & 1);
+  return (guint16) (u >> 16);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The conv feature encoder in bf16 (onednn-conv.c)                          */
+/* ------------------------------------------------------------------------- */
+
+/* With precision bf16 or int8 on a CPU with bf16 units, conv layers 1.. (C_in > 1) run
+ * as oneDNN bf16 matmuls: output row t of a layer is the K·C_in contiguous floats of
+ * its input from row S·t on (the window), times W (K·C_in, C_out) = the layer's
+ * (C_out, K, C_in) weight read as (C_out, K·C_in), reordered to bf16 once per model
+ * with the linear weights. oneDNN 2.6 takes no overlapping rows (row stride S·C_in <
+ * K·C_in) in a memory descriptor and has no brgemm kernel for a run-time row count,
+ * so each member copies the windows of its block, rounded to bf16, side by side
+ * (Scratch.conv_src, rows · K·C_in), and runs primitives made for 32, 64, ..., 256 rows:
+ * full chunks of 256, the bucket below the rest, then the last 32 rows again (written
+ * twice, the same values up to the order of the sums). Blocks of fewer than 32 rows, and
+ * fp32 sessions, stay on the engine's fp32 kernels. Bias, norm and GELU: the engine's
+ * fp32 epilogue, as before. */
+/* TRUE when sessions of @precision run the conv layers in bf16 on this CPU. */
+gboolean w2vee_dnnl_conv_enabled (W2veePrecision precision);
+
+/* TRUE for a conv layer the bf16 path takes (C_in > 1). */
+gboolean w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c);
+
+/* The conv primitives of a session of @n_threads members whose precision
+ * w2vee_dnnl_conv_enabled() takes; @d holds the model's prepared weights. */
+W2veeDnnlConv *w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model,
+    guint n_threads, GError **error);
+void w2vee_dnnl_conv_free (W2veeDnnlConv *c);
+
+/* Bytes of oneDNN scratchpad one member needs for the conv primitives. */
+gsize w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c);
+
+/* Raw output out (rows, C_out) of conv layer @l for its input @in, by team member
+ * @member, in bf16. FALSE (and nothing computed) when the bf16 path does not take it:
+ * the caller then runs the fp32 kernels. */
+gboolean w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in,
+    float *out, gsize rows);
 
 G_END_DECLS
 

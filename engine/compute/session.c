@@ -126,6 +126,8 @@ typedef enum {
   DIM_DNNL_SRC,    /* bf16 / u8 input columns of the widest layer (0 for FP32) */
   DIM_DNNL_ACC,    /* int32 output columns of the widest layer (0 unless INT8) */
   DIM_DNNL_ROW,    /* 1 for INT8 (a row scale per frame), else 0 */
+  DIM_CONV_SRC,    /* max over l > 0 of block_rows[l] · K_l · C_(l-1) with a bf16 conv
+                    * encoder (onednn.h), else 0 */
   N_DIMS
 } Dim;
 
@@ -138,6 +140,9 @@ typedef struct {
 
 #define PER_THREAD(field, r, c) \
   { .offset = offsetof (Scratch, field), .per_thread = TRUE, .elem = sizeof (float), \
+    .rows = (r), .cols = (c) }
+#define PER_THREAD_OF(field, type, r, c) \
+  { .offset = offsetof (Scratch, field), .per_thread = TRUE, .elem = sizeof (type), \
     .rows = (r), .cols = (c) }
 #define SHARED(field, type, r, c) \
   { .offset = offsetof (W2veeSession, field), .per_thread = FALSE, \
@@ -154,6 +159,7 @@ static const WorkspaceBuffer workspace[] = {
   PER_THREAD (scores, DIM_FRAMES, DIM_FRAMES),
   PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
   PER_THREAD (dnnl_scratch, DIM_DNNL_SCRATCH, DIM_ONE),
+  PER_THREAD_OF (conv_src, guint16, DIM_CONV_SRC, DIM_ONE),
   SHARED (x, float, DIM_SAMPLES, DIM_ONE),
   SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
   SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
@@ -169,10 +175,10 @@ static const WorkspaceBuffer workspace[] = {
 };
 
 /* Fills @dims, and returns pos_taps, for @model and @max_samples (and the oneDNN
- * backend @dnnl, or NULL). */
+ * backend @dnnl and its conv encoder @conv, or NULL). */
 static gsize
 workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnnl,
-    W2veePrecision params_precision, gsize dims[N_DIMS])
+    const W2veeDnnlConv *conv, W2veePrecision params_precision, gsize dims[N_DIMS])
 {
   const W2veeConfig *cfg = &model->cfg;
   gsize T = w2vee_model_n_frames (model, max_samples);
@@ -190,6 +196,9 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
       dims[DIM_WINO_IN] = MAX (dims[DIM_WINO_IN], rows / 2 * cfg->conv_dim[l - 1]);
       dims[DIM_WINO_OUT] = MAX (dims[DIM_WINO_OUT], rows / 2 * cfg->conv_dim[l]);
     }
+    if (conv != NULL && w2vee_dnnl_conv_layer_runs (&model->conv[l]))
+      dims[DIM_CONV_SRC] = MAX (dims[DIM_CONV_SRC],
+          rows * model->conv[l].kernel * model->conv[l].c_in);
   }
   dims[DIM_ONE] = 1;
   dims[DIM_SAMPLES] = max_samples;
@@ -205,7 +214,8 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
   dims[DIM_POS_COLS] = pos_taps * Cg;
   dims[DIM_MOMENTS] = K0 * (K0 + 1);
   if (dnnl != NULL) {
-    dims[DIM_DNNL_SCRATCH] = (w2vee_dnnl_scratch_bytes (dnnl) + 3) / sizeof (float);
+    dims[DIM_DNNL_SCRATCH] = (MAX (w2vee_dnnl_scratch_bytes (dnnl),
+            conv != NULL ? w2vee_dnnl_conv_scratch_bytes (conv) : 0) + 3) / sizeof (float);
     dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
     if (params_precision == W2VEE_PRECISION_INT8) {
       dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
@@ -376,6 +386,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   guint n_threads;
   W2veeCompute compute;
   W2veeDnnl *dnnl = NULL;
+  W2veeDnnlConv *conv = NULL;
   W2veePool *pool;
 
   g_return_val_if_fail (model != NULL, NULL);
@@ -394,16 +405,24 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
       w2vee_pool_free (pool);
       return NULL;
     }
+    if (w2vee_dnnl_conv_enabled (params->precision) &&
+        (conv = w2vee_dnnl_conv_new (dnnl, model, n_threads, error)) == NULL) {
+      w2vee_dnnl_free (dnnl);
+      w2vee_pool_free (pool);
+      return NULL;
+    }
   }
 
   /* Measure before allocating: refuse absurd lengths with a clear error. */
-  pos_taps = workspace_dims (model, params->max_samples, dnnl, params->precision, dims);
+  pos_taps = workspace_dims (model, params->max_samples, dnnl, conv, params->precision,
+      dims);
   if (!workspace_measure (dims, n_threads, &total))
     total = G_MAXUINT64;
   if (total > limit) {
     g_autofree char *need = total == G_MAXUINT64 ? g_strdup ("more than 2^64 bytes") :
         g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", (total + (1 << 20) - 1) >> 20);
 
+    w2vee_dnnl_conv_free (conv);
     w2vee_dnnl_free (dnnl);
     w2vee_pool_free (pool);
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_TOO_LARGE,
@@ -425,6 +444,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->compute = compute;
   s->precision = params->precision;
   s->dnnl = dnnl;
+  s->dnnl_conv = conv;
   s->scratch = g_new0 (Scratch, n_threads);
   workspace_alloc (s, dims);
   s->workspace_bytes = total;
@@ -442,6 +462,7 @@ w2vee_session_free (W2veeSession *s)
   if (s == NULL)
     return;
   w2vee_pool_free (s->pool);
+  w2vee_dnnl_conv_free (s->dnnl_conv);
   w2vee_dnnl_free (s->dnnl);
   workspace_free (s);
   g_free (s->scratch);

@@ -25,6 +25,8 @@ G_BEGIN_DECLS
 
 /* The oneDNN backend of the linear layers (onednn.h). */
 typedef struct _W2veeDnnl W2veeDnnl;
+/* Its bf16 conv feature encoder (onednn.h). */
+typedef struct _W2veeDnnlConv W2veeDnnlConv;
 
 /* What each member of the thread team works in (sizes: session.c's workspace table). */
 typedef struct {
@@ -35,6 +37,8 @@ typedef struct {
   float *scores;           /* (T, T) attention of one head */
   float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
   float *dnnl_scratch;     /* oneDNN's scratchpad of this member (w2vee_dnnl_scratch_bytes) */
+  guint16 *conv_src;       /* (max_(l>0) block_rows[l] · K_l · C_(l-1)) bf16 conv windows
+                            * (onednn.h), only when dnnl_conv is set */
 } Scratch;
 
 struct _W2veeSession {
@@ -47,6 +51,7 @@ struct _W2veeSession {
   W2veeCompute compute;    /* OPENBLAS or DNNL, resolved at w2vee_session_new() */
   W2veePrecision precision;
   W2veeDnnl *dnnl;         /* the oneDNN primitives, or NULL for OpenBLAS */
+  W2veeDnnlConv *dnnl_conv; /* the bf16 conv primitives, or NULL (fp32 conv) */
 
   /* The workspace (sizes: the workspace table of session.c). */
   Scratch *scratch;        /* (n_threads) */

@@ -18,7 +18,8 @@
  * comes instead from the allocation hook ASan calls for every allocation it serves
  * (__sanitizer_install_malloc_and_free_hooks), which sees the same calls.
  *
- * Usage: test-no-alloc MODEL_DIR CLIP.f32 */
+ * Usage: test-no-alloc MODEL_DIR CLIP.f32 [fp32|bf16|int8]  (the session's precision;
+ * bf16 and int8 need W2VEE_COMPUTE=dnnl) */
 #include "w2vee/w2vee.h"
 
 #include <stdio.h>
@@ -147,10 +148,13 @@ main (int argc, char **argv)
   const char *compute = g_getenv ("W2VEE_COMPUTE");
   gboolean dnnl = compute != NULL && g_str_equal (compute, "dnnl");
 
-  if (argc != 3) {
-    fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32\n", argv[0]);
+  if (argc < 3 || argc > 4) {
+    fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32 [fp32|bf16|int8]\n", argv[0]);
     return 2;
   }
+  if (argc == 4)
+    params.precision = g_str_equal (argv[3], "int8") ? W2VEE_PRECISION_INT8 :
+        g_str_equal (argv[3], "bf16") ? W2VEE_PRECISION_BF16 : W2VEE_PRECISION_FP32;
   model = w2vee_model_load (argv[1], &error);
   if (model == NULL || !g_file_get_contents (argv[2], &raw, &len, &error)) {
     fprintf (stderr, "%s\n", error->message);

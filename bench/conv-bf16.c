@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
+/* conv-bf16: one conv layer of the feature encoder (C_in = C_out = 512, kernel 3,
+ * stride 2, wav2vec2's layers 1-4) on one thread, the engine's fp32 Winograd F(2,2)
+ * path (w2vee_conv1d_k3s2, OpenBLAS) against a oneDNN bf16 matmul as the engine runs
+ * it with precision bf16 / int8 (engine/compute/onednn-conv.c): the windows of the
+ * input (row t: the 3·C_in floats from row 2t on) rounded to bf16 side by side (timed
+ * with it; one by one here, 16 at a time in the engine), A (T_out, 3·C_in) · W (3·C_in, C_out) reordered once, f32 output.
+ *
+ *   conv-bf16 [--rows T] [--runs N] [--runtime-m]
+ *
+ * CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), median of N runs after one
+ * warm-up, for T_out = 256 and 1024 unless --rows says otherwise. Prints one line per
+ * shape: both times, oneDNN's implementation, the ratio, and the largest
+ * |bf16 − fp32| / max |fp32|. --runtime-m also times the matmul made for a run-time
+ * row count (DNNL_RUNTIME_DIM_VAL), which oneDNN 2.6 gives no brgemm kernel (ref:any,
+ * three orders of magnitude slower: one run only). oneDNN 2.6 also refuses a memory
+ * descriptor with overlapping rows (row stride 2·C_in < 3·C_in), hence the copy.
+ */
+#include "kernels.h"
+#include "onednn.h"
+
+#include <cblas.h>
+#include <dnnl.h>
+#include <glib.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define C 512
+#define TAPS 3
+#define STRIDE 2
+
+static double
+cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+#define CHECK(call) G_STMT_START { dnnl_status_t st_ = (call); \
+  if (st_ != dnnl_success) g_error ("%s failed: %d", #call, (int) st_); } G_STMT_END
+
+static void
+run_shape (gsize T, guint runs, gboolean fixed_m)
+{
+  gsize T_in = STRIDE * T + 1, P = T / 2, i, r;
+  float *in = g_new (float, T_in * C);              /* (T_in, C) */
+  float *w = g_new (float, C * TAPS * C);           /* (C_out, TAPS, C_in) */
+  float *w02 = g_new (float, C * C);                /* (C_out, C_in) */
+  float *out32 = g_new (float, T * C), *out16 = g_new (float, T * C);
+  float *d1 = g_new (float, P * C), *d3 = g_new (float, P * C), *m2 = g_new (float, P * C);
+  guint16 *in16 = g_new (guint16, MAX (T_in, TAPS * T) * C);
+  double *t32 = g_new (double, runs), *t16 = g_new (double, runs), m32, m16;
+  double amax = 0.0, dmax = 0.0;
+  GRand *rand = g_rand_new_with_seed (1);
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;
+  dnnl_memory_desc_t src_md, wei_md, wsrc_md, dst_md;
+  dnnl_dims_t src_dims = { (dnnl_dim_t) T, TAPS * C };
+  dnnl_dims_t wei_dims = { TAPS * C, C }, dst_dims = { (dnnl_dim_t) T, C };
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd, rpd;
+  dnnl_primitive_t prim, reorder;
+  dnnl_primitive_attr_t attr;
+  dnnl_memory_t src, wei, wsrc, dst, scratch;
+  const char *impl = "?";
+  void *wei_data, *scratch_data;
+  gsize c, o;
+
+  for (i = 0; i < T_in * C; i++)
+    in[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  for (i = 0; i < C * TAPS * C; i++)
+    w[i] = (float) g_rand_double_range (rand, -0.05, 0.05);
+  for (o = 0; o < C; o++)
+    for (c = 0; c < C; c++)
+      w02[o * C + c] = w[(o * TAPS + 0) * C + c] + w[(o * TAPS + 2) * C + c];
+
+  CHECK (dnnl_engine_create (&engine, dnnl_cpu, 0));
+  CHECK (dnnl_stream_create (&stream, engine, dnnl_stream_default_flags));
+  /* weights: (C_out, 3·C_in) row-major = (3·C_in, C_out) "ba", reordered to bf16 */
+  dnnl_memory_desc_init_by_tag (&wsrc_md, 2, wei_dims, dnnl_f32, dnnl_ba);
+  dnnl_memory_desc_init_by_tag (&wei_md, 2, wei_dims, dnnl_bf16, dnnl_BA16a64b2a);
+  wei_data = g_aligned_alloc0 (dnnl_memory_desc_get_size (&wei_md), 1, 64);
+  CHECK (dnnl_memory_create (&wsrc, &wsrc_md, engine, w));
+  CHECK (dnnl_memory_create (&wei, &wei_md, engine, wei_data));
+  CHECK (dnnl_reorder_primitive_desc_create (&rpd, &wsrc_md, engine, &wei_md, engine,
+          NULL));
+  CHECK (dnnl_primitive_create (&reorder, rpd));
+  {
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, wsrc }, { DNNL_ARG_TO, wei } };
+
+    CHECK (dnnl_primitive_execute (reorder, stream, 2, args));
+    CHECK (dnnl_stream_wait (stream));
+  }
+  /* the strided view: row t at in16 + 2·C·t, 3·C elements */
+  if (fixed_m) {
+    dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
+  } else {
+    dnnl_dims_t rt_dims = { DNNL_RUNTIME_DIM_VAL, TAPS * C };
+
+    dnnl_memory_desc_init_by_tag (&src_md, 2, rt_dims, dnnl_bf16, dnnl_ab);
+  }
+  if (!fixed_m) {
+    dnnl_dims_t rt_dims = { DNNL_RUNTIME_DIM_VAL, C };
+
+    dnnl_memory_desc_init_by_tag (&dst_md, 2, rt_dims, dnnl_f32, dnnl_ab);
+  } else
+    dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
+  CHECK (dnnl_matmul_desc_init (&desc, &src_md, &wei_md, NULL, &dst_md));
+  CHECK (dnnl_primitive_attr_create (&attr));
+  CHECK (dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user));
+  CHECK (dnnl_primitive_desc_create (&pd, &desc, attr, engine, NULL));
+  dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
+  CHECK (dnnl_primitive_create (&prim, pd));
+  scratch_data = g_aligned_alloc0 (MAX (64, dnnl_memory_desc_get_size (
+              dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0))), 1, 64);
+  {
+    dnnl_memory_desc_t s_md, d_md;
+
+    dnnl_memory_desc_init_by_tag (&s_md, 2, src_dims, dnnl_bf16, dnnl_ab);
+    dnnl_memory_desc_init_by_tag (&d_md, 2, dst_dims, dnnl_f32, dnnl_ab);
+    CHECK (dnnl_memory_create (&src, &s_md, engine, in16));
+    CHECK (dnnl_memory_create (&dst, &d_md, engine, out16));
+  }
+  CHECK (dnnl_memory_create (&scratch, dnnl_primitive_desc_query_md (pd,
+              dnnl_query_scratchpad_md, 0), engine, scratch_data));
+
+  for (r = 0; r <= runs; r++) {
+    double t0 = cpu_seconds (), t1;
+
+    w2vee_conv1d_k3s2 (in, C, w, w02, C, out32, T, d1, d3, m2);
+    t1 = cpu_seconds ();
+    if (r > 0)
+      t32[r - 1] = t1 - t0;
+    t0 = cpu_seconds ();
+    {
+      gsize t, j;
+
+      for (t = 0; t < T; t++)
+        for (j = 0; j < TAPS * C; j++)
+          in16[t * TAPS * C + j] = w2vee_to_bf16 (in[t * STRIDE * C + j]);
+    }
+    {
+      dnnl_exec_arg_t args[] = { { DNNL_ARG_SRC, src }, { DNNL_ARG_WEIGHTS, wei },
+        { DNNL_ARG_DST, dst }, { DNNL_ARG_SCRATCHPAD, scratch } };
+
+      CHECK (dnnl_primitive_execute (prim, stream, 4, args));
+    }
+    t1 = cpu_seconds ();
+    if (r > 0)
+      t16[r - 1] = t1 - t0;
+  }
+  qsort (t32, runs, sizeof (double), compare_doubles);
+  qsort (t16, runs, sizeof (double), compare_doubles);
+  m32 = t32[runs / 2];
+  m16 = t16[runs / 2];
+  for (i = 0; i < T * C; i++) {
+    amax = MAX (amax, fabs (out32[i]));
+    dmax = MAX (dmax, fabs (out32[i] - out16[i]));
+  }
+  printf ("rows=%" G_GSIZE_FORMAT " %s fp32-winograd=%.3f ms bf16-matmul=%.3f ms (%s) "
+      "speedup=%.2fx max|diff|/max|fp32|=%.2e\n", T, fixed_m ? "fixed-M" : "runtime-M", m32 * 1e3, m16 * 1e3, impl,
+      m32 / m16, dmax / amax);
+
+  dnnl_primitive_destroy (prim);
+  dnnl_primitive_destroy (reorder);
+  dnnl_primitive_desc_destroy (pd);
+  dnnl_primitive_desc_destroy (rpd);
+  dnnl_primitive_attr_destroy (attr);
+  dnnl_memory_destroy (src);
+  dnnl_memory_destroy (wei);
+  dnnl_memory_destroy (wsrc);
+  dnnl_memory_destroy (dst);
+  dnnl_memory_destroy (scratch);
+  dnnl_stream_destroy (stream);
+  dnnl_engine_destroy (engine);
+  g_aligned_free (wei_data);
+  g_aligned_free (scratch_data);
+  g_free (in);
+  g_free (w);
+  g_free (w02);
+  g_free (out32);
+  g_free (out16);
+  g_free (d1);
+  g_free (d3);
+  g_free (m2);
+  g_free (in16);
+  g_free (t32);
+  g_free (t16);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  gint runs = 15;
+  gint64 row = 0;
+  gboolean runtime_m = FALSE;
+  GOptionEntry entries[] = {
+    { "rows", 0, 0, G_OPTION_ARG_INT64, &row, "output rows (256 and 1024)", "T" },
+    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "timed runs per shape (15)", "N" },
+    { "runtime-m", 0, 0, G_OPTION_ARG_NONE, &runtime_m,
+      "also time a run-time row count (one run)", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- one conv layer, fp32 vs bf16");
+  g_autoptr (GError) error = NULL;
+  const gsize defaults[] = { 256, 1024 };
+  guint i;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("conv-bf16: %s\n", error->message);
+    return 2;
+  }
+  omp_set_num_threads (1);
+  openblas_set_num_threads (1);
+  for (i = 0; i < (row > 0 ? 1 : G_N_ELEMENTS (defaults)); i++) {
+    gsize T = row > 0 ? (gsize) row : defaults[i];
+
+    run_shape (T, (guint) MAX (runs, 1), TRUE);
+    if (runtime_m)
+      run_shape (T, 1, FALSE);
+  }
+  return 0;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
+/* The conv feature encoder's layers 1.. as oneDNN bf16 matmuls (onednn.h says what and
+ * why). Per session: one matmul primitive per shape (K·C_in, C_out) of the model's conv
+ * layers and row bucket (32, 64, ..., CHUNK rows), made once for one thread; each member
+ * has its own memory objects, stream and window buffer (Scratch.conv_src) and runs
+ * inside its conv block, OpenMP held to one thread as for the linear layers (onednn.c).
+ * The weights are the model's prepared ones (onednn.c reorders them with the linear
+ * weights, bf16 whatever the session's reduced precision).
+ *
+ * Shapes legend: session.h; rows = output rows of a layer in one block, KC = K·C_in.
+ */
+#include "onednn.h"
+#include "kernels.h"
+
+#if W2VEE_HAVE_DNNL
+
+#include <omp.h>
+
+#define ROW_STEP 32                    /* rows of the smallest bucket */
+#define CHUNK 256                      /* rows of the largest */
+#define N_BUCKETS (CHUNK / ROW_STEP)
+
+typedef struct {
+  gsize KC, N;
+  gboolean slow;                       /* a bucket got no brgemm kernel: fp32 kernels */
+  dnnl_primitive_t prim[N_BUCKETS];    /* (bucket rows, KC) · (KC, N), shared by members */
+  struct ShapeMember {                 /* member i's memory objects, pointed per call */
+    dnnl_memory_t src[N_BUCKETS], dst[N_BUCKETS], scratch[N_BUCKETS], wei;
+  } *members;                          /* (n_threads) */
+} Shape;
+
+struct _W2veeDnnlConv {
+  guint n_threads;
+  Shape shapes[W2VEE_MAX_CONV_LAYERS];
+  guint n_shapes;
+  gint layer_shape[W2VEE_MAX_CONV_LAYERS]; /* index into shapes, or -1: fp32 kernels */
+  gconstpointer wei[W2VEE_MAX_CONV_LAYERS]; /* the prepared bf16 weights of each layer */
+  dnnl_stream_t *streams;              /* (n_threads) */
+  gsize scratch_bytes;                 /* the largest scratchpad of any primitive */
+};
+
+gboolean
+w2vee_dnnl_conv_enabled (W2veePrecision precision)
+{
+  return precision != W2VEE_PRECISION_FP32 &&
+      (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
+      dnnl_cpu_isa_avx512_core_bf16;
+}
+
+gboolean
+w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c)
+{
+  return c->c_in > 1;
+}
+
+/* Bucket @b (rows (b + 1) · ROW_STEP) of @sh: the primitive and every member's memory;
+ * sets sh->slow (and makes nothing) when oneDNN has no brgemm kernel for it. */
+static gboolean
+shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
+{
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
+  dnnl_dim_t M = (dnnl_dim_t) ((b + 1) * ROW_STEP);
+  dnnl_dims_t src_dims = { M, (dnnl_dim_t) sh->KC }, dst_dims = { M, (dnnl_dim_t) sh->N };
+  dnnl_dims_t wei_dims = { (dnnl_dim_t) sh->KC, (dnnl_dim_t) sh->N };
+  dnnl_memory_desc_t src_md, wei_md, dst_md;
+  const dnnl_memory_desc_t *scratch_md = NULL;
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_attr_t attr = NULL;
+  dnnl_primitive_desc_t pd = NULL;
+  const char *impl = "";
+  gboolean ok;
+  guint i;
+
+  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
+  dnnl_memory_desc_init_by_tag (&wei_md, 2, wei_dims, dnnl_bf16, dnnl_BA16a64b2a);
+  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
+  ok = dnnl_matmul_desc_init (&desc, &src_md, &wei_md, NULL, &dst_md) == dnnl_success &&
+      dnnl_primitive_attr_create (&attr) == dnnl_success &&
+      dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user) ==
+      dnnl_success &&
+      dnnl_primitive_desc_create (&pd, &desc, attr, engine, NULL) == dnnl_success &&
+      dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl) ==
+      dnnl_success;
+  /* anything but brgemm is slower than the fp32 kernels (bench/conv-bf16.c) */
+  if (ok && !g_str_has_prefix (impl, "brg")) {
+    g_debug ("oneDNN picks %s for the bf16 conv matmul (%" G_GINT64_FORMAT ", %"
+        G_GSIZE_FORMAT ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "): its layers stay "
+        "fp32", impl, (gint64) M, sh->KC, sh->KC, sh->N);
+    sh->slow = TRUE;
+    ok = FALSE;
+  }
+  ok = ok && dnnl_primitive_create (&sh->prim[b], pd) == dnnl_success;
+  if (ok) {
+    scratch_md = dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
+    c->scratch_bytes = MAX (c->scratch_bytes, dnnl_memory_desc_get_size (scratch_md));
+  }
+  for (i = 0; ok && i < c->n_threads; i++) {
+    struct ShapeMember *mb = &sh->members[i];
+
+    ok = dnnl_memory_create (&mb->src[b], &src_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        dnnl_memory_create (&mb->dst[b], &dst_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        dnnl_memory_create (&mb->scratch[b], scratch_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        (b > 0 || dnnl_memory_create (&mb->wei, &wei_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success);
+  }
+  if (attr)
+    dnnl_primitive_attr_destroy (attr);
+  if (pd)
+    dnnl_primitive_desc_destroy (pd);
+  return ok || sh->slow;
+}
+
+W2veeDnnlConv *
+w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_threads,
+    GError **error)
+{
+  W2veeDnnlConv *c = g_new0 (W2veeDnnlConv, 1);
+  gboolean ok = TRUE;
+  guint l, k, b;
+  int threads = omp_get_max_threads ();
+
+  c->n_threads = n_threads;
+  omp_set_num_threads (1);     /* the primitives are made for one thread */
+  for (l = 0; ok && l < model->cfg.n_conv; l++) {
+    const W2veeConvLayer *cl = &model->conv[l];
+    gsize KC = cl->kernel * cl->c_in;
+
+    c->layer_shape[l] = -1;
+    if (!w2vee_dnnl_conv_layer_runs (cl))
+      continue;
+    c->wei[l] = w2vee_dnnl_prepared_data (d, cl->w);
+    ok = c->wei[l] != NULL;
+    for (k = 0; ok && k < c->n_shapes; k++)
+      if (c->shapes[k].KC == KC && c->shapes[k].N == cl->c_out)
+        break;
+    if (ok && k == c->n_shapes) {
+      Shape *sh = &c->shapes[c->n_shapes++];
+
+      sh->KC = KC;
+      sh->N = cl->c_out;
+      sh->members = g_new0 (struct ShapeMember, n_threads);
+      for (b = 0; ok && !sh->slow && b < N_BUCKETS; b++)
+        ok = shape_bucket_new (c, sh, b);
+    }
+    c->layer_shape[l] = ok && !c->shapes[k].slow ? (gint) k : -1;
+    if (!ok)
+      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+          "%s: oneDNN has no bf16 brgemm matmul for conv layer %u ((·, %" G_GSIZE_FORMAT
+          ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "))", model->path, l, KC, KC,
+          cl->c_out);
+  }
+  omp_set_num_threads (threads);
+  c->streams = g_new0 (dnnl_stream_t, n_threads);
+  for (k = 0; ok && k < n_threads; k++) {
+    ok = dnnl_stream_create (&c->streams[k], w2vee_dnnl_cpu_engine (),
+        dnnl_stream_default_flags) == dnnl_success;
+    if (!ok)
+      g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+          "%s: cannot create oneDNN streams", model->path);
+  }
+  if (!ok) {
+    w2vee_dnnl_conv_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+static void
+memory_clear (dnnl_memory_t *m)
+{
+  if (*m)
+    dnnl_memory_destroy (*m);
+  *m = NULL;
+}
+
+void
+w2vee_dnnl_conv_free (W2veeDnnlConv *c)
+{
+  guint k, i, b;
+
+  if (c == NULL)
+    return;
+  for (k = 0; k < c->n_shapes; k++) {
+    Shape *sh = &c->shapes[k];
+
+    for (b = 0; b < N_BUCKETS; b++)
+      if (sh->prim[b])
+        dnnl_primitive_destroy (sh->prim[b]);
+    for (i = 0; i < c->n_threads; i++) {
+      for (b = 0; b < N_BUCKETS; b++) {
+        memory_clear (&sh->members[i].src[b]);
+        memory_clear (&sh->members[i].dst[b]);
+        memory_clear (&sh->members[i].scratch[b]);
+      }
+      memory_clear (&sh->members[i].wei);
+    }
+    g_free (sh->members);
+  }
+  for (i = 0; c->streams != NULL && i < c->n_threads; i++)
+    if (c->streams[i])
+      dnnl_stream_destroy (c->streams[i]);
+  g_free (c->streams);
+  g_free (c);
+}
+
+gsize
+w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c)
+{
+  return c->scratch_bytes;
+}
+
+/* out rows [t0, t0 + (b + 1) · ROW_STEP) = src rows · W with bucket @b. */
+static void
+run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
+    guint16 *src, float *out, void *scratch)
+{
+  const struct ShapeMember *mb = &sh->members[member];
+  dnnl_exec_arg_t args[] = {
+    { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
+    { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
+  };
+  dnnl_status_t st;
+
+  dnnl_memory_set_data_handle (mb->src[b], src + t0 * sh->KC);
+  dnnl_memory_set_data_handle (mb->dst[b], out + t0 * sh->N);
+  dnnl_memory_set_data_handle (mb->scratch[b], scratch);
+  st = dnnl_primitive_execute (sh->prim[b], c->streams[member], G_N_ELEMENTS (args), args);
+  /* the primitives were made for these very arguments: a failure is a bug */
+  if (G_UNLIKELY (st != dnnl_success))
+    g_critical ("oneDNN bf16 conv matmul (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+        ") failed: %d", sh->KC, sh->N, (int) st);
+}
+
+/* dst (n) = bf16 (src (n)), to nearest even: with the CPU's own conversion (it has
+ * bf16 units, or this path is off), 16 at a time; else (other compilers) one by one. */
+#if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
+#include <immintrin.h>
+
+__attribute__ ((target ("avx512f,avx512bf16"))) static void
+row_to_bf16 (const float *src, gsize n, guint16 *dst)
+{
+  gsize x = 0;
+
+  for (; x + 16 <= n; x += 16) {
+    __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (src + x));
+
+    _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
+  }
+  for (; x < n; x++)
+    dst[x] = w2vee_to_bf16 (src[x]);
+}
+#else
+static void
+row_to_bf16 (const float *src, gsize n, guint16 *dst)
+{
+  gsize x;
+
+  for (x = 0; x < n; x++)
+    dst[x] = w2vee_to_bf16 (src[x]);
+}
+#endif
+
+gboolean
+w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
+    gsize rows)
+{
+  W2veeDnnlConv *c = s->dnnl_conv;
+  const W2veeConvLayer *cl = &s->model->conv[l];
+  Scratch *sc = &s->scratch[member];
+  const Shape *sh;
+  gsize KC, step, t, t0, rest;
+  int threads;
+
+  if (c == NULL || c->layer_shape[l] < 0 || rows < ROW_STEP)
+    return FALSE;
+  sh = &c->shapes[c->layer_shape[l]];
+  KC = sh->KC;
+  step = cl->stride * cl->c_in;
+  /* conv_src (rows, KC): row t = bf16 (the window of output row t) */
+  for (t = 0; t < rows; t++)
+    row_to_bf16 (in + t * step, KC, sc->conv_src + t * KC);
+  threads = omp_get_max_threads ();
+  omp_set_num_threads (1);
+  dnnl_memory_set_data_handle (sh->members[member].wei, (void *) c->wei[l]);
+  for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
+    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc->conv_src, out, sc->dnnl_scratch);
+  rest = rows - t0;
+  if (rest >= ROW_STEP)
+    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc->conv_src, out,
+        sc->dnnl_scratch);
+  if (rest % ROW_STEP != 0) /* the last 32 rows (rows >= 32), some of them again */
+    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc->conv_src, out, sc->dnnl_scratch);
+  omp_set_num_threads (threads);
+  return TRUE;
+}
+
+#else /* !W2VEE_HAVE_DNNL: session.c never asks */
+
+gboolean
+w2vee_dnnl_conv_enabled (W2veePrecision precision)
+{
+  return FALSE;
+}
+
+gboolean
+w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c)
+{
+  return FALSE;
+}
+
+W2veeDnnlConv *
+w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_threads,
+    GError **error)
+{
+  g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+      "this libw2vee was built without oneDNN (meson option dnnl)");
+  return NULL;
+}
+
+void
+w2vee_dnnl_conv_free (W2veeDnnlConv *c)
+{
+}
+
+gsize
+w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c)
+{
+  return 0;
+}
+
+/* dst (n) = bf16 (src (n)), to nearest even: with the CPU's own conversion (it has
+ * bf16 units, or this path is off), 16 at a time; else (other compilers) one by one. */
+#if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
+#include <immintrin.h>
+
+__attribute__ ((target ("avx512f,avx512bf16"))) static void
+row_to_bf16 (const float *src, gsize n, guint16 *dst)
+{
+  gsize x = 0;
+
+  for (; x + 16 <= n; x += 16) {
+    __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (src + x));
+
+    _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
+  }
+  for (; x < n; x++)
+    dst[x] = w2vee_to_bf16 (src[x]);
+}
+#else
+static void
+row_to_bf16 (const float *src, gsize n, guint16 *dst)
+{
+  gsize x;
+
+  for (x = 0; x < n; x++)
+    dst[x] = w2vee_to_bf16 (src[x]);
+}
+#endif
+
+gboolean
+w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
+    gsize rows)
+{
+  return FALSE;
+}
+
+#endif
