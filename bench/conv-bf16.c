@@ -5,9 +5,10 @@
  * path (w2vee_conv1d_k3s2, OpenBLAS) against a oneDNN bf16 matmul as the engine runs
  * it with precision bf16 / int8 (engine/compute/onednn-conv.c): the windows of the
  * input (row t: the 3·C_in floats from row 2t on) rounded to bf16 side by side (timed
- * with it; one by one here, 16 at a time in the engine), A (T_out, 3·C_in) · W (3·C_in, C_out) reordered once, f32 output.
+ * with it; one by one here, 16 at a time in the engine), A (T_out, 3·C_in) ·
+ * W (3·C_in, C_out) reordered once, f32 output.
  *
- *   conv-bf16 [--rows T] [--runs N] [--runtime-m]
+ *   conv-bf16 [--rows T] [--runs N] [--runtime-m] [--int8]
  *
  * CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), median of N runs after one
  * warm-up, for T_out = 256 and 1024 unless --rows says otherwise. Prints one line per
@@ -16,6 +17,8 @@
  * row count (DNNL_RUNTIME_DIM_VAL), which oneDNN 2.6 gives no brgemm kernel (ref:any,
  * three orders of magnitude slower: one run only). oneDNN 2.6 also refuses a memory
  * descriptor with overlapping rows (row stride 2·C_in < 3·C_in), hence the copy.
+ * --int8 also times the layer as an int8 matmul (run_int8), against the double-sum
+ * reference w2vee_conv1d_ref.
  */
 #include "kernels.h"
 #include "onednn.h"
@@ -203,17 +206,161 @@ run_shape (gsize T, guint runs, gboolean fixed_m)
   g_rand_free (rand);
 }
 
+/* The same layer as an int8 matmul, as the engine's int8 linear layers run (onednn.c):
+ * each window row quantized to u8 (scale max |row| / 127, offset 128), the weights to
+ * s8 per output channel, u8 x s8 -> s32 (brgemm, VNNI), then dequantized with the
+ * offset's correction; timed from the f32 input to the f32 output. */
+static void
+run_int8 (gsize T, guint runs)
+{
+  gsize T_in = STRIDE * T + 1, KC = TAPS * C, i, r, t, k, n;
+  float *in = g_new (float, T_in * C), *w = g_new (float, C * KC);
+  float *ref = g_new (float, T * C), *out = g_new (float, T * C);
+  float *wscale = g_new (float, C), *rscale = g_new (float, T);
+  gint8 *wq = g_new (gint8, C * KC);
+  gint32 *colsum = g_new0 (gint32, C), *acc = g_new (gint32, T * C);
+  guint8 *q = g_new (guint8, T * KC);
+  double *times = g_new (double, runs), *mm = g_new (double, runs), amax = 0.0, dmax = 0.0;
+  GRand *rand = g_rand_new_with_seed (1);
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;
+  dnnl_memory_desc_t src_md, wei_md, wsrc_md, dst_md;
+  dnnl_dims_t src_dims = { (dnnl_dim_t) T, (dnnl_dim_t) KC };
+  dnnl_dims_t wei_dims = { (dnnl_dim_t) KC, C }, dst_dims = { (dnnl_dim_t) T, C };
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd, rpd;
+  dnnl_primitive_t prim, reorder;
+  dnnl_primitive_attr_t attr;
+  dnnl_memory_t src, wei, wsrc, dst, scratch;
+  const char *impl = "?";
+  void *wei_data, *scratch_data;
+
+  for (i = 0; i < T_in * C; i++)
+    in[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  for (i = 0; i < C * KC; i++)
+    w[i] = (float) g_rand_double_range (rand, -0.05, 0.05);
+  for (n = 0; n < C; n++) {
+    float m = 0.0f;
+
+    for (k = 0; k < KC; k++)
+      m = MAX (m, fabsf (w[n * KC + k]));
+    wscale[n] = m / 127.0f;
+    for (k = 0; k < KC; k++) {
+      wq[n * KC + k] = (gint8) lrintf (w[n * KC + k] / wscale[n]);
+      colsum[n] += wq[n * KC + k];
+    }
+  }
+  CHECK (dnnl_engine_create (&engine, dnnl_cpu, 0));
+  CHECK (dnnl_stream_create (&stream, engine, dnnl_stream_default_flags));
+  dnnl_memory_desc_init_by_tag (&wsrc_md, 2, wei_dims, dnnl_s8, dnnl_ba);
+  dnnl_memory_desc_init_by_tag (&wei_md, 2, wei_dims, dnnl_s8, dnnl_BA16a64b4a);
+  wei_data = g_aligned_alloc0 (dnnl_memory_desc_get_size (&wei_md), 1, 64);
+  CHECK (dnnl_memory_create (&wsrc, &wsrc_md, engine, wq));
+  CHECK (dnnl_memory_create (&wei, &wei_md, engine, wei_data));
+  CHECK (dnnl_reorder_primitive_desc_create (&rpd, &wsrc_md, engine, &wei_md, engine,
+          NULL));
+  CHECK (dnnl_primitive_create (&reorder, rpd));
+  {
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, wsrc }, { DNNL_ARG_TO, wei } };
+
+    CHECK (dnnl_primitive_execute (reorder, stream, 2, args));
+    CHECK (dnnl_stream_wait (stream));
+  }
+  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, dnnl_u8, dnnl_ab);
+  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, dnnl_s32, dnnl_ab);
+  CHECK (dnnl_matmul_desc_init (&desc, &src_md, &wei_md, NULL, &dst_md));
+  CHECK (dnnl_primitive_attr_create (&attr));
+  CHECK (dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user));
+  CHECK (dnnl_primitive_desc_create (&pd, &desc, attr, engine, NULL));
+  dnnl_primitive_desc_query (pd, dnnl_query_impl_info_str, 0, &impl);
+  CHECK (dnnl_primitive_create (&prim, pd));
+  scratch_data = g_aligned_alloc0 (MAX (64, dnnl_memory_desc_get_size (
+              dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0))), 1, 64);
+  CHECK (dnnl_memory_create (&src, &src_md, engine, q));
+  CHECK (dnnl_memory_create (&dst, &dst_md, engine, acc));
+  CHECK (dnnl_memory_create (&scratch, dnnl_primitive_desc_query_md (pd,
+              dnnl_query_scratchpad_md, 0), engine, scratch_data));
+  w2vee_conv1d_ref (in, C, STRIDE, w, TAPS, C, ref, T);
+
+  for (r = 0; r <= runs; r++) {
+    double t0 = cpu_seconds (), t1;
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_SRC, src }, { DNNL_ARG_WEIGHTS, wei },
+      { DNNL_ARG_DST, dst }, { DNNL_ARG_SCRATCHPAD, scratch } };
+
+    for (t = 0; t < T; t++) {
+      const float *x = in + t * STRIDE * C;
+      float m = 0.0f, inv;
+
+      for (k = 0; k < KC; k++)
+        m = MAX (m, fabsf (x[k]));
+      rscale[t] = m > 0.0f ? m / 127.0f : 1.0f;
+      inv = 1.0f / rscale[t];
+      for (k = 0; k < KC; k++)
+        q[t * KC + k] = (guint8) (lrintf (x[k] * inv) + 128);
+    }
+    t1 = cpu_seconds ();
+    CHECK (dnnl_primitive_execute (prim, stream, 4, args));
+    if (r > 0)
+      mm[r - 1] = cpu_seconds () - t1;
+    for (t = 0; t < T; t++)
+      for (n = 0; n < C; n++)
+        out[t * C + n] = (float) (acc[t * C + n] - 128 * colsum[n]) *
+            (rscale[t] * wscale[n]);
+    if (r > 0)
+      times[r - 1] = cpu_seconds () - t0;
+  }
+  qsort (times, runs, sizeof (double), compare_doubles);
+  qsort (mm, runs, sizeof (double), compare_doubles);
+  for (i = 0; i < T * C; i++) {
+    amax = MAX (amax, fabs (ref[i]));
+    dmax = MAX (dmax, fabs (ref[i] - out[i]));
+  }
+  printf ("rows=%" G_GSIZE_FORMAT " int8=%.3f ms (%s; the matmul alone %.3f ms) "
+      "max|diff|/max|ref|=%.2e\n", T, times[runs / 2] * 1e3, impl, mm[runs / 2] * 1e3,
+      dmax / amax);
+
+  dnnl_primitive_destroy (prim);
+  dnnl_primitive_destroy (reorder);
+  dnnl_primitive_desc_destroy (pd);
+  dnnl_primitive_desc_destroy (rpd);
+  dnnl_primitive_attr_destroy (attr);
+  dnnl_memory_destroy (src);
+  dnnl_memory_destroy (wei);
+  dnnl_memory_destroy (wsrc);
+  dnnl_memory_destroy (dst);
+  dnnl_memory_destroy (scratch);
+  dnnl_stream_destroy (stream);
+  dnnl_engine_destroy (engine);
+  g_aligned_free (wei_data);
+  g_aligned_free (scratch_data);
+  g_free (in);
+  g_free (w);
+  g_free (ref);
+  g_free (out);
+  g_free (wscale);
+  g_free (rscale);
+  g_free (wq);
+  g_free (colsum);
+  g_free (acc);
+  g_free (q);
+  g_free (times);
+  g_free (mm);
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
   gint runs = 15;
   gint64 row = 0;
-  gboolean runtime_m = FALSE;
+  gboolean runtime_m = FALSE, int8 = FALSE;
   GOptionEntry entries[] = {
     { "rows", 0, 0, G_OPTION_ARG_INT64, &row, "output rows (256 and 1024)", "T" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "timed runs per shape (15)", "N" },
     { "runtime-m", 0, 0, G_OPTION_ARG_NONE, &runtime_m,
       "also time a run-time row count (one run)", NULL },
+    { "int8", 0, 0, G_OPTION_ARG_NONE, &int8,
+      "also time the layer as an int8 matmul (quantization included)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- one conv layer, fp32 vs bf16");
@@ -234,6 +381,8 @@ main (int argc, char **argv)
     run_shape (T, (guint) MAX (runs, 1), TRUE);
     if (runtime_m)
       run_shape (T, 1, FALSE);
+    if (int8)
+      run_int8 (T, (guint) MAX (runs, 1));
   }
   return 0;
 }
