@@ -332,35 +332,6 @@ w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c)
   return 0;
 }
 
-/* dst (n) = bf16 (src (n)), to nearest even: with the CPU's own conversion (it has
- * bf16 units, or this path is off), 16 at a time; else (other compilers) one by one. */
-#if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
-#include <immintrin.h>
-
-__attribute__ ((target ("avx512f,avx512bf16"))) static void
-row_to_bf16 (const float *src, gsize n, guint16 *dst)
-{
-  gsize x = 0;
-
-  for (; x + 16 <= n; x += 16) {
-    __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (src + x));
-
-    _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
-  }
-  for (; x < n; x++)
-    dst[x] = w2vee_to_bf16 (src[x]);
-}
-#else
-static void
-row_to_bf16 (const float *src, gsize n, guint16 *dst)
-{
-  gsize x;
-
-  for (x = 0; x < n; x++)
-    dst[x] = w2vee_to_bf16 (src[x]);
-}
-#endif
-
 gboolean
 w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
     gsize rows)
