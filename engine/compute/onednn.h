@@ -101,6 +101,7 @@ w2vee_to_bf16 (float x)
  * twice, the same values up to the order of the sums). Blocks of fewer than 32 rows, and
  * fp32 sessions, stay on the engine's fp32 kernels. Bias, norm and GELU: the engine's
  * fp32 epilogue, as before. */
+
 /* TRUE when sessions of @precision run the conv layers in bf16 on this CPU. */
 gboolean w2vee_dnnl_conv_enabled (W2veePrecision precision);
 
