@@ -35,12 +35,17 @@ SENTENCE = ("Open the window and let the sunshine in, the quick brown fox jumps 
 RATE = 16000
 
 
-def rss_kib():
+def status_kib(key):
+    """A size line of /proc/self/status, e.g. VmRSS or RssAnon, in KiB."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_kib():
+    return status_kib("VmRSS")
 
 
 class _Mallinfo2(ctypes.Structure):
@@ -49,15 +54,20 @@ class _Mallinfo2(ctypes.Structure):
                  "uordblks", "fordblks", "keepcost")]
 
 
+_MALLINFO2 = []   # the function, looked up once (each CDLL lookup keeps Python objects)
+
+
 def heap_in_use_kib():
     """Bytes malloc has handed out and not had back (glibc's mallinfo2, all arenas):
     a leak or a growing container raises it; fragmentation raises RSS alone."""
-    try:
-        f = ctypes.CDLL(None).mallinfo2
-    except AttributeError:
-        return -1
-    f.restype = _Mallinfo2
-    m = f()
+    if not _MALLINFO2:
+        try:
+            f = ctypes.CDLL(None).mallinfo2
+        except AttributeError:
+            return -1
+        f.restype = _Mallinfo2
+        _MALLINFO2.append(f)
+    m = _MALLINFO2[0]()
     return (m.uordblks + m.hblkhd) // 1024
 
 
@@ -123,7 +133,10 @@ def child(args):
     next_sample = t0
     pushed = 0                           # samples
     out = open(args.csv, "w") if args.csv else None
-    print("wall_s,audio_s,rss_mib,final,dropped,appsrc_kib,heap_mib", flush=True)
+    # rss_file_mib: mapped files (the model); py_blocks: the driver's own Python objects
+    # (sys.getallocatedblocks), which live in CPython's arenas, outside glibc's heap
+    print("wall_s,audio_s,rss_mib,final,dropped,appsrc_kib,heap_mib,rss_file_mib,py_blocks",
+          flush=True)
     while True:
         now = time.monotonic()
         if now >= next_sample:
@@ -131,7 +144,8 @@ def child(args):
                 line = (f"{now - t0:.0f},{pushed / RATE:.0f},{rss_kib() / 1024:.1f},"
                         f"{counts['final']},{counts['dropped']},"
                         f"{src.get_property('current-level-bytes') // 1024},"
-                        f"{heap_in_use_kib() / 1024:.1f}")
+                        f"{heap_in_use_kib() / 1024:.1f},"
+                        f"{status_kib('RssFile') / 1024:.1f},{sys.getallocatedblocks()}")
             print(line, flush=True)
             if out:
                 out.write(line + "\n")
