@@ -116,17 +116,17 @@ def main():
     held_out.add(EXAMPLE)
 
     lines, counts = [], {}
+    fortunes = corpus.normalise_sentences(corpus.read_fortunes(args.fortunes))
     if "fortunes" in sources:
         # in the order of the seed's permutation of the fortunes (make_plan's first
         # draw), so that the text does not depend on how the plan shuffles its splits
-        fortunes = corpus.normalise_sentences(corpus.read_fortunes(args.fortunes))
         order = np.random.default_rng(args.seed).permutation(len(fortunes))
         rank = {fortunes[i][1]: k for k, i in enumerate(order)}
         train = sorted((tr for _, tr in plan_f["sentences"]["train"]), key=rank.__getitem__)
         lines += train
         counts["fortunes"] = len(train)
     if "wordnet" in sources:
-        known = {tr for _, tr in corpus.normalise_sentences(corpus.read_fortunes(args.fortunes))}
+        known = {tr for _, tr in fortunes}
         examples = [tr for _, tr in corpus.normalise_sentences(corpus.read_wordnet(args.wordnet))
                     if tr not in known]
         defs = [tr for _, tr in corpus.normalise_sentences(wordnet_definitions(args.wordnet))]
