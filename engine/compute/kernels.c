@@ -5,6 +5,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 void
 w2vee_linear (const float *in, gsize T, gsize C, gsize ldi, const float *w,
@@ -312,6 +313,83 @@ w2vee_normalize (const float *in, gsize n, float *out)
     out[i] = (float) ((in[i] - mean) * inv);
 }
 
+/* |x| is found as the largest magnitude bit pattern (for finite floats the order of
+ * the bits with the sign cleared is the order of the magnitudes), an integer maximum
+ * the compiler vectorises where a float one would need -ffast-math; rintf becomes
+ * vrndscaleps. */
+W2VEE_CLONES static void
+quantize_rows_u8_clones (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+{
+  gsize t, k;
+
+  for (t = 0; t < T; t++) {
+    const float *x = in + t * K;
+    guint8 *qt = q + t * K;
+    guint32 m = 0;
+    float amax, s, inv;
+
+    for (k = 0; k < K; k++) {
+      guint32 bits;
+
+      memcpy (&bits, &x[k], sizeof bits);
+      bits &= 0x7fffffffu;
+      m = bits > m ? bits : m;
+    }
+    memcpy (&amax, &m, sizeof amax);
+    s = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / s;
+    scale[t] = s;
+    for (k = 0; k < K; k++)
+      qt[k] = (guint8) ((gint32) rintf (x[k] * inv) + 128);
+  }
+}
+
+W2VEE_CLONES static void
+dequantize_rows_clones (const gint32 *acc, gsize T, gsize N, const gint32 *colsum,
+    const float *row_scale, const float *wscale, const float *b, gboolean accumulate,
+    gboolean gelu, float *out)
+{
+  /* acc is (T,N), out is (T,N); colsum, wscale, b are (N), row_scale is (T) */
+  gsize t, n;
+
+  for (t = 0; t < T; t++) {
+    const gint32 *a = acc + t * N;
+    float *o = out + t * N, rs = row_scale[t];
+
+    if (accumulate && gelu) {
+      for (n = 0; n < N; n++)
+        o[n] = gelu_approx (o[n] + (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n]);
+    } else if (accumulate) {
+      for (n = 0; n < N; n++)
+        o[n] += (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n];
+    } else if (gelu) {
+      for (n = 0; n < N; n++)
+        o[n] = gelu_approx ((float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n]);
+    } else {
+      for (n = 0; n < N; n++)
+        o[n] = (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n];
+    }
+  }
+}
+
+void
+w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+{
+  gsize t, k;
+
+  for (t = 0; t < T; t++) {
+    const float *x = in + t * K;
+    float amax = 0.0f, inv;
+
+    for (k = 0; k < K; k++)
+      amax = MAX (amax, fabsf (x[k]));
+    scale[t] = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / scale[t];
+    for (k = 0; k < K; k++)
+      q[t * K + k] = (guint8) (lrintf (x[k] * inv) + 128);
+  }
+}
+
 /* The entry points of the target_clones kernels above (see W2VEE_CLONES). */
 
 void
@@ -344,4 +422,18 @@ void
 w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
 {
   softmax_rows_clones (s, T, N, ld);
+}
+
+void
+w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+{
+  quantize_rows_u8_clones (in, T, K, q, scale);
+}
+
+void
+w2vee_dequantize_rows (const gint32 *acc, gsize T, gsize N, const gint32 *colsum,
+    const float *row_scale, const float *wscale, const float *b, gboolean accumulate,
+    gboolean gelu, float *out)
+{
+  dequantize_rows_clones (acc, T, N, colsum, row_scale, wscale, b, accumulate, gelu, out);
 }

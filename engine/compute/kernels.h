@@ -60,6 +60,22 @@ void w2vee_normalize (const float *in, gsize n, float *out);
 float w2vee_gelu_fast (float x);
 float w2vee_gelu_ref (float x);
 
+/* int8 activations. in is (T,K) -> q is (T,K) u8 = rint (x / s) + 128 and scale (T) =
+ * s = max |row| / 127 per row (1 for an all-zero row): round to nearest even, as lrintf
+ * in the default rounding mode. _ref is the plain twin (fabsf, lrintf); the two give the
+ * same bytes and scales for finite input (tests/kernels). */
+void w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, guint8 *q, float *scale);
+void w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, guint8 *q,
+    float *scale);
+
+/* int8 matmul results. acc is (T,N) s32 sums of the u8 rows above times s8 weights
+ * w8 (weight = wscale[n] · w8), colsum (N) = Σ_k w8[k][n] -> out (T,N), row stride N:
+ * v = (acc - 128·colsum[n]) · row_scale[t] · wscale[n] + b[n]; out = v, or out += v
+ * (accumulate); then out = GELU (out) when gelu. */
+void w2vee_dequantize_rows (const gint32 *acc, gsize T, gsize N, const gint32 *colsum,
+    const float *row_scale, const float *wscale, const float *b, gboolean accumulate,
+    gboolean gelu, float *out);
+
 /* Reference twin of w2vee_conv1d: plain loops, sums in double (for tests). */
 void w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out);

@@ -668,52 +668,6 @@ to_bf16_part (gpointer data, guint i, guint n)
     j->s->dnnl_src[x] = w2vee_to_bf16 (j->in32[x]);
 }
 
-/* int8: rows [r0, r1) of in (·, K) f32 -> q (·, K) u8 = round (x / s) + 128 with
- * s = max |row| / 127 per row, into row_scale. */
-static void
-quantize_rows (const float *in, gsize K, gsize r0, gsize r1, guint8 *q,
-    float *row_scale)
-{
-  gsize m, k;
-
-  for (m = r0; m < r1; m++) {
-    const float *x = in + m * K;
-    guint8 *qm = q + m * K;
-    float amax = 0.0f, inv;
-
-    for (k = 0; k < K; k++)
-      amax = MAX (amax, fabsf (x[k]));
-    row_scale[m] = amax > 0.0f ? amax / 127.0f : 1.0f;
-    inv = 1.0f / row_scale[m];
-    for (k = 0; k < K; k++)
-      qm[k] = (guint8) (lrintf (x[k] * inv) + 128);
-  }
-}
-
-/* int8: rows [r0, r1) of out (·, N) [+]= (acc - 128 · colsum) · row_scale · scale + b,
- * then GELU. */
-static void
-dequantize_rows (const LinearJob *j, gsize r0, gsize r1)
-{
-  const PreparedWeight *pw = j->pw;
-  gsize N = j->kind->N, m, n;
-
-  for (m = r0; m < r1; m++) {
-    const gint32 *acc = j->s->dnnl_acc + m * N;
-    float *out = j->out + m * N, rs = j->s->dnnl_row_scale[m];
-
-    if (j->kind->accumulate) {
-      for (n = 0; n < N; n++)
-        out[n] += (float) (acc[n] - 128 * pw->colsum[n]) * (rs * pw->scale[n]) + j->b[n];
-    } else {
-      for (n = 0; n < N; n++)
-        out[n] = (float) (acc[n] - 128 * pw->colsum[n]) * (rs * pw->scale[n]) + j->b[n];
-    }
-  }
-  if (j->kind->gelu)
-    w2vee_bias_gelu (j->out + r0 * N, r1 - r0, N, N, NULL);
-}
-
 /* Member @i computes its rows [r0, r1) (multiples of ROW_STEP but for the last member),
  * in chunks of at most W2VEE_DNNL_CHUNK rows. */
 static void
@@ -730,8 +684,9 @@ linear_part (gpointer data, guint i, guint n)
     return;
   esize = j->in == (const void *) j->in32 ? sizeof (float) : j->esize;
   if (j->int8) /* every row the buckets read: r1 rounded up for the last member */
-    quantize_rows (j->in32, K, r0, (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP,
-        (guint8 *) j->s->dnnl_src, j->s->dnnl_row_scale);
+    w2vee_quantize_rows_u8 (j->in32 + r0 * K,
+        (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP - r0, K,
+        (guint8 *) j->s->dnnl_src + r0 * K, j->s->dnnl_row_scale + r0);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   dnnl_memory_set_data_handle (mb->wei, j->pw->data);
@@ -762,7 +717,9 @@ linear_part (gpointer data, guint i, guint n)
   }
   omp_set_num_threads (threads);
   if (j->int8)
-    dequantize_rows (j, r0, r1);
+    w2vee_dequantize_rows (j->s->dnnl_acc + r0 * N, r1 - r0, N, j->pw->colsum,
+        j->s->dnnl_row_scale + r0, j->pw->scale, j->b, j->kind->accumulate,
+        j->kind->gelu, j->out + r0 * N);
 }
 
 gboolean

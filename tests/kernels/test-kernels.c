@@ -209,6 +209,90 @@ test_normalize (void)
     g_assert_cmpfloat_with_epsilon (y[i], (x[i] - mean) / sqrt (var + 1e-7), 1e-6);
 }
 
+/* The int8 activation quantizer against its plain twin: the same bytes and scales
+ * (ties to even included: rows scaled so that some x / s fall on .5), an all-zero row
+ * with scale 1, and every byte within one step of x / s + 128. K = 37 and 768 cover
+ * the vector body and its tail. */
+static void
+test_quantize_rows (void)
+{
+  static const gsize Ks[] = { 37, 768 };
+  guint32 seed = 7;
+  gsize ki;
+
+  for (ki = 0; ki < G_N_ELEMENTS (Ks); ki++) {
+    gsize K = Ks[ki], T = 5, i, t;
+    g_autofree float *in = g_new (float, T * K);
+    g_autofree guint8 *q = g_new (guint8, T * K), *qr = g_new (guint8, T * K);
+    g_autofree float *s = g_new (float, T), *sr = g_new (float, T);
+
+    for (i = 0; i < T * K; i++)
+      in[i] = rnd (&seed) * 3.0f;
+    for (i = 0; i < K; i++)            /* row 1: all zero */
+      in[K + i] = 0.0f;
+    for (i = 0; i < K; i++)            /* row 2: halves of the step 127 / 127 */
+      in[2 * K + i] = (float) ((gint) (i % 255) - 127) * 0.5f;
+    in[2 * K] = -127.0f;               /* max |row| = 127: s = 1, x / s = k + 0.5 */
+    in[3 * K + K / 2] = -1e30f;        /* row 3: one huge value */
+    w2vee_quantize_rows_u8 (in, T, K, q, s);
+    w2vee_quantize_rows_u8_ref (in, T, K, qr, sr);
+    g_assert_cmpmem (q, T * K, qr, T * K);
+    g_assert_cmpmem (s, T * sizeof (float), sr, T * sizeof (float));
+    g_assert_cmpfloat (s[1], ==, 1.0f);
+    for (i = 0; i < K; i++)
+      g_assert_cmpuint (q[K + i], ==, 128);
+    for (t = 0; t < T; t++)
+      for (i = 0; i < K; i++)
+        g_assert_cmpfloat (fabs ((double) q[t * K + i] - 128.0 - in[t * K + i] / s[t]), <=,
+            0.5 + 1e-5);
+    /* ties go to even: x / s = 0.5 -> 0 -> byte 128, 1.5 -> 2 -> 130 */
+    for (i = 0; i < K; i++) {
+      double v = in[2 * K + i] / s[2];
+
+      if (fabs (v - floor (v) - 0.5) < 1e-9)
+        g_assert_cmpint (((gint) q[2 * K + i] - 128) % 2, ==, 0);
+    }
+  }
+}
+
+/* The int8 dequantizer (with and without accumulation and GELU) against the formula
+ * in double. */
+static void
+test_dequantize_rows (void)
+{
+  gsize T = 3, N = 45, t, n;
+  guint32 seed = 11;
+  gint32 acc[3 * 45], colsum[45];
+  float rs[3] = { 0.02f, 1.5f, 0.003f }, ws[45], b[45], out[3 * 45], base[3 * 45];
+  gint mode;
+
+  for (n = 0; n < N; n++) {
+    colsum[n] = (gint32) (rnd (&seed) * 2000);
+    ws[n] = 0.01f + fabsf (rnd (&seed)) * 0.05f;
+    b[n] = rnd (&seed);
+  }
+  for (t = 0; t < T * N; t++) {
+    acc[t] = (gint32) (rnd (&seed) * 100000);
+    base[t] = rnd (&seed);
+  }
+  for (mode = 0; mode < 4; mode++) {
+    gboolean accumulate = mode & 1, gelu = mode >> 1;
+
+    memcpy (out, base, sizeof out);
+    w2vee_dequantize_rows (acc, T, N, colsum, rs, ws, b, accumulate, gelu, out);
+    for (t = 0; t < T; t++)
+      for (n = 0; n < N; n++) {
+        double v = (double) (acc[t * N + n] - 128 * colsum[n]) * rs[t] * ws[n] + b[n];
+
+        if (accumulate)
+          v += base[t * N + n];
+        if (gelu)
+          v = 0.5 * v * (1.0 + erf (v / sqrt (2.0)));
+        g_assert_cmpfloat (fabs (out[t * N + n] - v), <=, 1e-5 * (1.0 + fabs (v)));
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,5 +312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/gelu-accuracy", test_gelu_accuracy);
   g_test_add_func ("/kernels/softmax-accuracy", test_softmax_accuracy);
   g_test_add_func ("/kernels/softmax-nan", test_softmax_nan);
+  g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
+  g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
   return g_test_run ();
 }
