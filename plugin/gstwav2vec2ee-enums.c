@@ -43,8 +43,8 @@ gst_wav2vec2ee_precision_get_type (void)
     {W2VEE_PRECISION_FP32, "float32 everywhere", "fp32"},
     {W2VEE_PRECISION_BF16, "bfloat16 linear and conv layers, float32 sums "
           "(oneDNN, CPUs with bfloat16 units)", "bf16"},
-    {W2VEE_PRECISION_INT8, "int8 linear layers, int32 sums, bfloat16 conv "
-          "layers (oneDNN, CPUs with AVX512-VNNI)", "int8"},
+    {W2VEE_PRECISION_INT8, "int8 linear and conv layers, int32 sums "
+          "(oneDNN, CPUs with AVX512-VNNI)", "int8"},
     {0, NULL, NULL},
   };
 

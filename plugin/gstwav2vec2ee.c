@@ -263,7 +263,7 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
           "Precision of the linear layers (feature projection, attention "
           "q/k/v/out projections, feed-forward): fp32, bf16 (oneDNN, CPUs with "
           "bfloat16 units) or int8 (oneDNN, CPUs with AVX512-VNNI); bf16 and int8 "
-          "also run the conv encoder's layers after the first in bf16; its first "
+          "also run the conv encoder's layers after the first so; its first "
           "layer, attention scores, LayerNorms and exit heads stay float32. "
           "One the build or the CPU cannot run fails READY->PAUSED with an "
           "error (docs/performance.md; applied at READY->PAUSED)",

@@ -120,8 +120,8 @@ w2vee_tool_add_session_options (GOptionContext *context)
   const GOptionEntry entries[] = {
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_arg,
       "Precision of the linear layers: fp32 (default), bf16 or int8 (oneDNN backend, "
-      "CPUs with bfloat16 units / VNNI; both run the conv layers after the first in "
-      "bf16; docs/performance.md)", "fp32|bf16|int8" },
+      "CPUs with bfloat16 units / VNNI; both also run the conv layers after the first "
+      "so; docs/performance.md)", "fp32|bf16|int8" },
     { NULL },
   };
 

@@ -318,12 +318,13 @@ w2vee_normalize (const float *in, gsize n, float *out)
  * the compiler vectorises where a float one would need -ffast-math; rintf becomes
  * vrndscaleps. */
 W2VEE_CLONES static void
-quantize_rows_u8_clones (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+quantize_rows_u8_clones (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
+    float *scale)
 {
   gsize t, k;
 
   for (t = 0; t < T; t++) {
-    const float *x = in + t * K;
+    const float *x = in + t * ldi;
     guint8 *qt = q + t * K;
     guint32 m = 0;
     float amax, s, inv;
@@ -358,7 +359,8 @@ dequantize_rows_clones (const gint32 *acc, gsize T, gsize N, const gint32 *colsu
 
     if (accumulate && gelu) {
       for (n = 0; n < N; n++)
-        o[n] = gelu_approx (o[n] + (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n]);
+        o[n] = gelu_approx (o[n] + (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) +
+            b[n]);
     } else if (accumulate) {
       for (n = 0; n < N; n++)
         o[n] += (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n];
@@ -373,12 +375,13 @@ dequantize_rows_clones (const gint32 *acc, gsize T, gsize N, const gint32 *colsu
 }
 
 void
-w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
+    float *scale)
 {
   gsize t, k;
 
   for (t = 0; t < T; t++) {
-    const float *x = in + t * K;
+    const float *x = in + t * ldi;
     float amax = 0.0f, inv;
 
     for (k = 0; k < K; k++)
@@ -425,9 +428,10 @@ w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
 }
 
 void
-w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, guint8 *q, float *scale)
+w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
+    float *scale)
 {
-  quantize_rows_u8_clones (in, T, K, q, scale);
+  quantize_rows_u8_clones (in, T, K, ldi, q, scale);
 }
 
 void

@@ -60,12 +60,14 @@ void w2vee_normalize (const float *in, gsize n, float *out);
 float w2vee_gelu_fast (float x);
 float w2vee_gelu_ref (float x);
 
-/* int8 activations. in is (T,K) -> q is (T,K) u8 = rint (x / s) + 128 and scale (T) =
+/* int8 activations. in is (T,K) with row stride ldi (rows may overlap: the windows of a
+ * conv layer) -> q is (T,K) u8 = rint (x / s) + 128 and scale (T) =
  * s = max |row| / 127 per row (1 for an all-zero row): round to nearest even, as lrintf
  * in the default rounding mode. _ref is the plain twin (fabsf, lrintf); the two give the
  * same bytes and scales for finite input (tests/kernels). */
-void w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, guint8 *q, float *scale);
-void w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, guint8 *q,
+void w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
+    float *scale);
+void w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
     float *scale);
 
 /* int8 matmul results. acc is (T,N) s32 sums of the u8 rows above times s8 weights

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* The conv feature encoder's layers 1.. as oneDNN bf16 matmuls (onednn.h says what and
- * why). Per session: one matmul primitive per shape (K·C_in, C_out) of the model's conv
- * layers and row bucket (32, 64, ..., CHUNK rows), made once for one thread; each member
- * has its own memory objects, stream and window buffer (Scratch.conv_src) and runs
- * inside its conv block, OpenMP held to one thread as for the linear layers (onednn.c).
- * The weights are the model's prepared ones (onednn.c reorders them with the linear
- * weights, bf16 whatever the session's reduced precision).
+/* The conv feature encoder's layers 1.. as oneDNN bf16 or int8 matmuls (onednn.h says
+ * what and why). Per session: one matmul primitive per shape (K·C_in, C_out) of the
+ * model's conv layers and row bucket (32, 64, ..., CHUNK rows), made once for one thread;
+ * each member has its own memory objects, stream and window buffer (Scratch.conv_src;
+ * int8 also conv_acc and conv_row_scale) and runs inside its conv block, OpenMP held to
+ * one thread as for the linear layers (onednn.c). The weights are the model's prepared
+ * ones (onednn.c reorders them with the linear weights, in the session's precision).
  *
  * Shapes legend: session.h; rows = output rows of a layer in one block, KC = K·C_in.
  */
@@ -32,10 +32,16 @@ typedef struct {
 
 struct _W2veeDnnlConv {
   guint n_threads;
+  gboolean int8;                       /* u8 · s8 -> s32 primitives; else bf16 -> f32 */
   Shape shapes[W2VEE_MAX_CONV_LAYERS];
   guint n_shapes;
   gint layer_shape[W2VEE_MAX_CONV_LAYERS]; /* index into shapes, or -1: fp32 kernels */
-  gconstpointer wei[W2VEE_MAX_CONV_LAYERS]; /* the prepared bf16 weights of each layer */
+  gconstpointer wei[W2VEE_MAX_CONV_LAYERS]; /* the prepared weights of each layer */
+  const float *scale[W2VEE_MAX_CONV_LAYERS]; /* int8: (C_out) scales of the s8 weights */
+  const gint32 *colsum[W2VEE_MAX_CONV_LAYERS]; /* int8: (C_out) sums of each s8 row */
+  float *zero_bias;                    /* int8: (max C_out) zeros, the dequantizer's bias
+                                        * (the engine's epilogue adds the layer's) */
+  gsize max_n;                         /* the widest C_out */
   dnnl_stream_t *streams;              /* (n_threads) */
   gsize scratch_bytes;                 /* the largest scratchpad of any primitive */
 };
@@ -43,9 +49,10 @@ struct _W2veeDnnlConv {
 gboolean
 w2vee_dnnl_conv_enabled (W2veePrecision precision)
 {
-  return precision != W2VEE_PRECISION_FP32 &&
+  /* int8 sessions exist only where the CPU has VNNI (onednn.c checks) */
+  return precision == W2VEE_PRECISION_INT8 || (precision == W2VEE_PRECISION_BF16 &&
       (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
-      dnnl_cpu_isa_avx512_core_bf16;
+      dnnl_cpu_isa_avx512_core_bf16);
 }
 
 gboolean
@@ -72,9 +79,12 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
   gboolean ok;
   guint i;
 
-  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
-  dnnl_memory_desc_init_by_tag (&wei_md, 2, wei_dims, dnnl_bf16, dnnl_BA16a64b2a);
-  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
+  dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, c->int8 ? dnnl_u8 : dnnl_bf16,
+      dnnl_ab);
+  dnnl_memory_desc_init_by_tag (&wei_md, 2, wei_dims, c->int8 ? dnnl_s8 : dnnl_bf16,
+      c->int8 ? dnnl_BA16a64b4a : dnnl_BA16a64b2a);
+  dnnl_memory_desc_init_by_tag (&dst_md, 2, dst_dims, c->int8 ? dnnl_s32 : dnnl_f32,
+      dnnl_ab);
   ok = dnnl_matmul_desc_init (&desc, &src_md, &wei_md, NULL, &dst_md) == dnnl_success &&
       dnnl_primitive_attr_create (&attr) == dnnl_success &&
       dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user) ==
@@ -84,9 +94,9 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
       dnnl_success;
   /* anything but brgemm is slower than the fp32 kernels (bench/conv-bf16.c) */
   if (ok && !g_str_has_prefix (impl, "brg")) {
-    g_debug ("oneDNN picks %s for the bf16 conv matmul (%" G_GINT64_FORMAT ", %"
+    g_debug ("oneDNN picks %s for the %s conv matmul (%" G_GINT64_FORMAT ", %"
         G_GSIZE_FORMAT ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "): its layers stay "
-        "fp32", impl, (gint64) M, sh->KC, sh->KC, sh->N);
+        "fp32", impl, c->int8 ? "int8" : "bf16", (gint64) M, sh->KC, sh->KC, sh->N);
     sh->slow = TRUE;
     ok = FALSE;
   }
@@ -133,7 +143,10 @@ w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_thread
     if (!w2vee_dnnl_conv_layer_runs (cl))
       continue;
     c->wei[l] = w2vee_dnnl_prepared_data (d, cl->w);
+    /* every layer's weights are in the session's precision: int8 has scales */
+    c->int8 = w2vee_dnnl_prepared_int8 (d, cl->w, &c->scale[l], &c->colsum[l]);
     ok = c->wei[l] != NULL;
+    c->max_n = MAX (c->max_n, cl->c_out);
     for (k = 0; ok && k < c->n_shapes; k++)
       if (c->shapes[k].KC == KC && c->shapes[k].N == cl->c_out)
         break;
@@ -149,11 +162,13 @@ w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_thread
     c->layer_shape[l] = ok && !c->shapes[k].slow ? (gint) k : -1;
     if (!ok)
       g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
-          "%s: oneDNN has no bf16 brgemm matmul for conv layer %u ((·, %" G_GSIZE_FORMAT
-          ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "))", model->path, l, KC, KC,
-          cl->c_out);
+          "%s: oneDNN has no %s brgemm matmul for conv layer %u ((·, %" G_GSIZE_FORMAT
+          ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "))", model->path,
+          c->int8 ? "int8" : "bf16", l, KC, KC, cl->c_out);
   }
   omp_set_num_threads (threads);
+  if (c->int8)
+    c->zero_bias = g_new0 (float, MAX (c->max_n, 1));
   c->streams = g_new0 (dnnl_stream_t, n_threads);
   for (k = 0; ok && k < n_threads; k++) {
     ok = dnnl_stream_create (&c->streams[k], w2vee_dnnl_cpu_engine (),
@@ -204,6 +219,7 @@ w2vee_dnnl_conv_free (W2veeDnnlConv *c)
     if (c->streams[i])
       dnnl_stream_destroy (c->streams[i]);
   g_free (c->streams);
+  g_free (c->zero_bias);
   g_free (c);
 }
 
@@ -213,10 +229,18 @@ w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c)
   return c->scratch_bytes;
 }
 
-/* out rows [t0, t0 + (b + 1) · ROW_STEP) = src rows · W with bucket @b. */
+gsize
+w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c)
+{
+  return c->int8 ? CHUNK * c->max_n : 0;
+}
+
+/* Rows [t0, t0 + (b + 1) · ROW_STEP) of the product src · W with bucket @b: into
+ * out (rows from t0 on, bf16 sessions), or into acc (from its row 0, int8) and then
+ * scaled into out. */
 static void
 run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
-    guint16 *src, float *out, void *scratch)
+    Scratch *sc, gsize l, float *out)
 {
   const struct ShapeMember *mb = &sh->members[member];
   dnnl_exec_arg_t args[] = {
@@ -225,14 +249,21 @@ run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
   };
   dnnl_status_t st;
 
-  dnnl_memory_set_data_handle (mb->src[b], src + t0 * sh->KC);
-  dnnl_memory_set_data_handle (mb->dst[b], out + t0 * sh->N);
-  dnnl_memory_set_data_handle (mb->scratch[b], scratch);
+  gsize esize = c->int8 ? sizeof (guint8) : sizeof (guint16);
+
+  dnnl_memory_set_data_handle (mb->src[b], (char *) sc->conv_src + t0 * sh->KC * esize);
+  dnnl_memory_set_data_handle (mb->dst[b], c->int8 ? (void *) sc->conv_acc :
+      (void *) (out + t0 * sh->N));
+  dnnl_memory_set_data_handle (mb->scratch[b], sc->dnnl_scratch);
   st = dnnl_primitive_execute (sh->prim[b], c->streams[member], G_N_ELEMENTS (args), args);
   /* the primitives were made for these very arguments: a failure is a bug */
   if (G_UNLIKELY (st != dnnl_success))
-    g_critical ("oneDNN bf16 conv matmul (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
-        ") failed: %d", sh->KC, sh->N, (int) st);
+    g_critical ("oneDNN %s conv matmul (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+        ") failed: %d", c->int8 ? "int8" : "bf16", sh->KC, sh->N, (int) st);
+  if (c->int8)
+    w2vee_dequantize_rows (sc->conv_acc, (b + 1) * ROW_STEP, sh->N, c->colsum[l],
+        sc->conv_row_scale + t0, c->scale[l], c->zero_bias, FALSE, FALSE,
+        out + t0 * sh->N);
 }
 
 /* dst (n) = bf16 (src (n)), to nearest even: with the CPU's own conversion (it has
@@ -280,20 +311,24 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
   sh = &c->shapes[c->layer_shape[l]];
   KC = sh->KC;
   step = cl->stride * cl->c_in;
-  /* conv_src (rows, KC): row t = bf16 (the window of output row t) */
-  for (t = 0; t < rows; t++)
-    row_to_bf16 (in + t * step, KC, sc->conv_src + t * KC);
+  /* conv_src (rows, KC): row t = the window of output row t, bf16 or u8 (its scale in
+   * conv_row_scale[t]) */
+  if (c->int8)
+    w2vee_quantize_rows_u8 (in, rows, KC, step, (guint8 *) sc->conv_src,
+        sc->conv_row_scale);
+  else
+    for (t = 0; t < rows; t++)
+      row_to_bf16 (in + t * step, KC, sc->conv_src + t * KC);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   dnnl_memory_set_data_handle (sh->members[member].wei, (void *) c->wei[l]);
   for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
-    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc->conv_src, out, sc->dnnl_scratch);
+    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, out);
   rest = rows - t0;
   if (rest >= ROW_STEP)
-    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc->conv_src, out,
-        sc->dnnl_scratch);
+    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc, l, out);
   if (rest % ROW_STEP != 0) /* the last 32 rows (rows >= 32), some of them again */
-    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc->conv_src, out, sc->dnnl_scratch);
+    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc, l, out);
   omp_set_num_threads (threads);
   return TRUE;
 }
@@ -328,6 +363,12 @@ w2vee_dnnl_conv_free (W2veeDnnlConv *c)
 
 gsize
 w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c)
+{
+  return 0;
+}
+
+gsize
+w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c)
 {
   return 0;
 }

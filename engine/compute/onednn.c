@@ -241,7 +241,7 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
 /* The weights the backend runs: (w, K, N) of the feature projection and of every
  * layer's q, k, v, out, intermediate and output dense, in the session's precision;
  * with bf16 or int8 also conv layers 1.. of the feature encoder, as (K·C_in, C_out)
- * matrices, always in bf16 (onednn-conv.c). */
+ * matrices, in the same precision (onednn-conv.c). */
 typedef struct {
   const float *w;
   gsize K, N;
@@ -271,8 +271,7 @@ linear_weights (const W2veeModel *m, W2veePrecision precision, LinearWeight *out
     const W2veeConvLayer *c = &m->conv[l];
 
     if (w2vee_dnnl_conv_layer_runs (c))
-      out[n++] = (LinearWeight) { c->w, c->kernel * c->c_in, c->c_out,
-          W2VEE_PRECISION_BF16 };
+      out[n++] = (LinearWeight) { c->w, c->kernel * c->c_in, c->c_out, precision };
   }
   return n;
 }
@@ -639,6 +638,19 @@ w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w)
   return pw != NULL ? pw->data : NULL;
 }
 
+gboolean
+w2vee_dnnl_prepared_int8 (const W2veeDnnl *d, const float *w, const float **scale,
+    const gint32 **colsum)
+{
+  const PreparedWeight *pw = g_hash_table_lookup (d->prepared->weights, w);
+
+  if (pw == NULL || pw->scale == NULL)
+    return FALSE;
+  *scale = pw->scale;
+  *colsum = pw->colsum;
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------------- */
 /* The forward pass's linear layers                                          */
 /* ------------------------------------------------------------------------- */
@@ -685,7 +697,7 @@ linear_part (gpointer data, guint i, guint n)
   esize = j->in == (const void *) j->in32 ? sizeof (float) : j->esize;
   if (j->int8) /* every row the buckets read: r1 rounded up for the last member */
     w2vee_quantize_rows_u8 (j->in32 + r0 * K,
-        (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP - r0, K,
+        (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP - r0, K, K,
         (guint8 *) j->s->dnnl_src + r0 * K, j->s->dnnl_row_scale + r0);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
@@ -802,6 +814,13 @@ gconstpointer
 w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w)
 {
   return NULL;
+}
+
+gboolean
+w2vee_dnnl_prepared_int8 (const W2veeDnnl *d, const float *w, const float **scale,
+    const gint32 **colsum)
+{
+  return FALSE;
 }
 
 #endif

@@ -74,6 +74,11 @@ gboolean w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C,
  * NULL. */
 gconstpointer w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w);
 
+/* For a weight the backend prepared in int8 from the model's @w: its scales (N) (weight
+ * n = scale[n] · its s8 row) and the sums of each s8 row (N); FALSE for any other. */
+gboolean w2vee_dnnl_prepared_int8 (const W2veeDnnl *d, const float *w,
+    const float **scale, const gint32 **colsum);
+
 /* Rounds f32 to bf16, to nearest even (finite inputs). */
 static inline guint16
 w2vee_to_bf16 (float x)
@@ -89,23 +94,26 @@ w2vee_to_bf16 (float x)
 /* The conv feature encoder in bf16 (onednn-conv.c)                          */
 /* ------------------------------------------------------------------------- */
 
-/* With precision bf16 or int8 on a CPU with bf16 units, conv layers 1.. (C_in > 1) run
- * as oneDNN bf16 matmuls: output row t of a layer is the K·C_in contiguous floats of
- * its input from row S·t on (the window), times W (K·C_in, C_out) = the layer's
- * (C_out, K, C_in) weight read as (C_out, K·C_in), reordered to bf16 once per model
- * with the linear weights. oneDNN 2.6 takes no overlapping rows (row stride S·C_in <
- * K·C_in) in a memory descriptor and has no brgemm kernel for a run-time row count,
- * so each member copies the windows of its block, rounded to bf16, side by side
- * (Scratch.conv_src, rows · K·C_in), and runs primitives made for 32, 64, ..., 256 rows:
- * full chunks of 256, the bucket below the rest, then the last 32 rows again (written
- * twice, the same values up to the order of the sums). Blocks of fewer than 32 rows, and
- * fp32 sessions, stay on the engine's fp32 kernels. Bias, norm and GELU: the engine's
- * fp32 epilogue, as before. */
+/* With precision bf16 (on a CPU with bf16 units) or int8, conv layers 1.. (C_in > 1)
+ * run as oneDNN matmuls in that precision: output row t of a layer is the K·C_in
+ * contiguous floats of its input from row S·t on (the window), times W (K·C_in, C_out)
+ * = the layer's (C_out, K, C_in) weight read as (C_out, K·C_in), prepared once per model
+ * with the linear weights (bf16; int8: s8 per output channel, as the linear layers).
+ * oneDNN 2.6 takes no overlapping rows (row stride S·C_in < K·C_in) in a memory
+ * descriptor and has no brgemm kernel for a run-time row count, so each member copies
+ * the windows of its block side by side (Scratch.conv_src, rows · K·C_in), rounded to
+ * bf16 or quantized per window (u8 with offset 128, a scale per row, as the linear
+ * layers' rows), and runs primitives made for 32, 64, ..., 256 rows: full chunks of
+ * 256, the bucket below the rest, then the last 32 rows again (written twice, the same
+ * values up to the order of the sums). int8 sums go to Scratch.conv_acc (256 rows) and
+ * are scaled into the output chunk by chunk. Blocks of fewer than 32 rows, and fp32
+ * sessions, stay on the engine's fp32 kernels. Bias, norm and GELU: the engine's fp32
+ * epilogue, as before. */
 
-/* TRUE when sessions of @precision run the conv layers in bf16 on this CPU. */
+/* TRUE when sessions of @precision run the conv layers in bf16 or int8 on this CPU. */
 gboolean w2vee_dnnl_conv_enabled (W2veePrecision precision);
 
-/* TRUE for a conv layer the bf16 path takes (C_in > 1). */
+/* TRUE for a conv layer the bf16 / int8 path takes (C_in > 1). */
 gboolean w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c);
 
 /* The conv primitives of a session of @n_threads members whose precision
@@ -117,8 +125,13 @@ void w2vee_dnnl_conv_free (W2veeDnnlConv *c);
 /* Bytes of oneDNN scratchpad one member needs for the conv primitives. */
 gsize w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c);
 
+/* int8 only (else 0): the int32 sums one member needs (one chunk of the widest layer,
+ * Scratch.conv_acc); int8 members also keep a scale per window row
+ * (Scratch.conv_row_scale). */
+gsize w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c);
+
 /* Raw output out (rows, C_out) of conv layer @l for its input @in, by team member
- * @member, in bf16. FALSE (and nothing computed) when the bf16 path does not take it:
+ * @member, in bf16 or int8. FALSE (and nothing computed) when that path does not take it:
  * the caller then runs the fp32 kernels. */
 gboolean w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in,
     float *out, gsize rows);

@@ -126,8 +126,10 @@ typedef enum {
   DIM_DNNL_SRC,    /* bf16 / u8 input columns of the widest layer (0 for FP32) */
   DIM_DNNL_ACC,    /* int32 output columns of the widest layer (0 unless INT8) */
   DIM_DNNL_ROW,    /* 1 for INT8 (a row scale per frame), else 0 */
-  DIM_CONV_SRC,    /* max over l > 0 of block_rows[l] · K_l · C_(l-1) with a bf16 conv
-                    * encoder (onednn.h), else 0 */
+  DIM_CONV_SRC,    /* max over l > 0 of block_rows[l] · K_l · C_(l-1) with a bf16 or
+                    * int8 conv encoder (onednn.h), else 0 */
+  DIM_CONV_ACC,    /* int8 conv encoder: 256 · max C_l (w2vee_dnnl_conv_acc_elems), else 0 */
+  DIM_CONV_ROWS,   /* int8 conv encoder: max over l > 0 of block_rows[l], else 0 */
   N_DIMS
 } Dim;
 
@@ -160,6 +162,8 @@ static const WorkspaceBuffer workspace[] = {
   PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
   PER_THREAD (dnnl_scratch, DIM_DNNL_SCRATCH, DIM_ONE),
   PER_THREAD_OF (conv_src, guint16, DIM_CONV_SRC, DIM_ONE),
+  PER_THREAD_OF (conv_acc, gint32, DIM_CONV_ACC, DIM_ONE),
+  PER_THREAD (conv_row_scale, DIM_CONV_ROWS, DIM_ONE),
   SHARED (x, float, DIM_SAMPLES, DIM_ONE),
   SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
   SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
@@ -196,9 +200,12 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
       dims[DIM_WINO_IN] = MAX (dims[DIM_WINO_IN], rows / 2 * cfg->conv_dim[l - 1]);
       dims[DIM_WINO_OUT] = MAX (dims[DIM_WINO_OUT], rows / 2 * cfg->conv_dim[l]);
     }
-    if (conv != NULL && w2vee_dnnl_conv_layer_runs (&model->conv[l]))
+    if (conv != NULL && w2vee_dnnl_conv_layer_runs (&model->conv[l])) {
       dims[DIM_CONV_SRC] = MAX (dims[DIM_CONV_SRC],
           rows * model->conv[l].kernel * model->conv[l].c_in);
+      if (w2vee_dnnl_conv_acc_elems (conv) > 0)
+        dims[DIM_CONV_ROWS] = MAX (dims[DIM_CONV_ROWS], rows);
+    }
   }
   dims[DIM_ONE] = 1;
   dims[DIM_SAMPLES] = max_samples;
@@ -217,6 +224,7 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
     dims[DIM_DNNL_SCRATCH] = (MAX (w2vee_dnnl_scratch_bytes (dnnl),
             conv != NULL ? w2vee_dnnl_conv_scratch_bytes (conv) : 0) + 3) / sizeof (float);
     dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
+    dims[DIM_CONV_ACC] = conv != NULL ? w2vee_dnnl_conv_acc_elems (conv) : 0;
     if (params_precision == W2VEE_PRECISION_INT8) {
       dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
       dims[DIM_DNNL_ROW] = 1;

@@ -38,7 +38,10 @@ typedef struct {
   float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
   float *dnnl_scratch;     /* oneDNN's scratchpad of this member (w2vee_dnnl_scratch_bytes) */
   guint16 *conv_src;       /* (max_(l>0) block_rows[l] · K_l · C_(l-1)) bf16 conv windows
-                            * (onednn.h), only when dnnl_conv is set */
+                            * (onednn.h; int8: u8 in its first half), only when dnnl_conv
+                            * is set */
+  gint32 *conv_acc;        /* (256, max C_l) int8 conv sums of one chunk (onednn.h) */
+  float *conv_row_scale;   /* (max_(l>0) block_rows[l]) int8: a scale per window row */
 } Scratch;
 
 struct _W2veeSession {

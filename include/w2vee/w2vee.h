@@ -332,8 +332,8 @@ typedef enum {
  *   bfloat16 units (else W2VEE_ERROR_UNSUPPORTED).
  * @W2VEE_PRECISION_INT8: the same linear layers as int8 products (u8 activations
  *   quantized per row at run time, s8 weights per output channel at first use, int32
- *   sums, float32 out), the conv layers as with BF16 where the CPU has bfloat16 units
- *   (else float32); oneDNN only, on CPUs with VNNI (else W2VEE_ERROR_UNSUPPORTED).
+ *   sums, float32 out), and the conv layers after the first the same way (windows
+ *   quantized per row); oneDNN only, on CPUs with VNNI (else W2VEE_ERROR_UNSUPPORTED).
  *
  * Numeric precision of the linear layers (docs/performance.md lists which layers).
  */

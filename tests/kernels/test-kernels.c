@@ -234,8 +234,8 @@ test_quantize_rows (void)
       in[2 * K + i] = (float) ((gint) (i % 255) - 127) * 0.5f;
     in[2 * K] = -127.0f;               /* max |row| = 127: s = 1, x / s = k + 0.5 */
     in[3 * K + K / 2] = -1e30f;        /* row 3: one huge value */
-    w2vee_quantize_rows_u8 (in, T, K, q, s);
-    w2vee_quantize_rows_u8_ref (in, T, K, qr, sr);
+    w2vee_quantize_rows_u8 (in, T, K, K, q, s);
+    w2vee_quantize_rows_u8_ref (in, T, K, K, qr, sr);
     g_assert_cmpmem (q, T * K, qr, T * K);
     g_assert_cmpmem (s, T * sizeof (float), sr, T * sizeof (float));
     g_assert_cmpfloat (s[1], ==, 1.0f);
