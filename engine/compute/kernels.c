@@ -374,6 +374,66 @@ dequantize_rows_clones (const gint32 *acc, gsize T, gsize N, const gint32 *colsu
   }
 }
 
+W2VEE_CLONES static void
+quantize_rows_s8_clones (const float *w, gsize N, gsize K, gint8 *q, float *scale,
+    gint32 *rowsum)
+{
+  gsize n, k;
+
+  for (n = 0; n < N; n++) {
+    const float *x = w + n * K;
+    gint8 *qn = q + n * K;
+    guint32 m = 0;
+    gint32 sum = 0;
+    float amax, s, inv;
+
+    for (k = 0; k < K; k++) {   /* the largest magnitude, as quantize_rows_u8_clones */
+      guint32 bits;
+
+      memcpy (&bits, &x[k], sizeof bits);
+      bits &= 0x7fffffffu;
+      m = bits > m ? bits : m;
+    }
+    memcpy (&amax, &m, sizeof amax);
+    s = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / s;
+    scale[n] = s;
+    for (k = 0; k < K; k++) {
+      float v = rintf (x[k] * inv);
+
+      v = v < -127.0f ? -127.0f : v > 127.0f ? 127.0f : v;
+      qn[k] = (gint8) v;
+      sum += (gint32) v;
+    }
+    rowsum[n] = sum;
+  }
+}
+
+void
+w2vee_quantize_rows_s8_ref (const float *w, gsize N, gsize K, gint8 *q, float *scale,
+    gint32 *rowsum)
+{
+  gsize n, k;
+
+  for (n = 0; n < N; n++) {
+    const float *row = w + n * K;
+    float amax = 0.0f, inv;
+    gint32 sum = 0;
+
+    for (k = 0; k < K; k++)
+      amax = MAX (amax, fabsf (row[k]));
+    scale[n] = amax > 0.0f ? amax / 127.0f : 1.0f;
+    inv = 1.0f / scale[n];
+    for (k = 0; k < K; k++) {
+      gint8 v = (gint8) CLAMP (lrintf (row[k] * inv), -127, 127);
+
+      q[n * K + k] = v;
+      sum += v;
+    }
+    rowsum[n] = sum;
+  }
+}
+
 void
 w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
     float *scale)
@@ -432,6 +492,13 @@ w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
     float *scale)
 {
   quantize_rows_u8_clones (in, T, K, ldi, q, scale);
+}
+
+void
+w2vee_quantize_rows_s8 (const float *w, gsize N, gsize K, gint8 *q, float *scale,
+    gint32 *rowsum)
+{
+  quantize_rows_s8_clones (w, N, K, q, scale, rowsum);
 }
 
 void

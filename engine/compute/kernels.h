@@ -70,6 +70,14 @@ void w2vee_quantize_rows_u8 (const float *in, gsize T, gsize K, gsize ldi, guint
 void w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
     float *scale);
 
+/* int8 weights. w is (N,K) -> q is (N,K) s8 = clamp (rint (w / s), -127, 127) with
+ * scale (N) = s = max |row| / 127 per row (1 for an all-zero row), and rowsum (N) = Σ_k
+ * q[n][k]. _ref is the plain twin; the two agree exactly on finite input. */
+void w2vee_quantize_rows_s8 (const float *w, gsize N, gsize K, gint8 *q, float *scale,
+    gint32 *rowsum);
+void w2vee_quantize_rows_s8_ref (const float *w, gsize N, gsize K, gint8 *q, float *scale,
+    gint32 *rowsum);
+
 /* int8 matmul results. acc is (T,N) s32 sums of the u8 rows above times s8 weights
  * w8 (weight = wscale[n] · w8), colsum (N) = Σ_k w8[k][n] -> out (T,N), row stride N:
  * v = (acc - 128·colsum[n]) · row_scale[t] · wscale[n] + b[n]; out = v, or out += v

@@ -106,33 +106,6 @@ weights_md (dnnl_memory_desc_t *md, gsize K, gsize N, W2veePrecision precision)
       types[precision].wei_tag);
 }
 
-/* int8: w (N, K) f32 -> q (N, K) s8 with a scale per output channel (max |w| / 127),
- * and the sums of each row of q. */
-static void
-quantize_weight (const float *w, gsize K, gsize N, gint8 *q, float *scale,
-    gint32 *colsum)
-{
-  gsize n, k;
-
-  for (n = 0; n < N; n++) {
-    const float *row = w + n * K;
-    float amax = 0.0f, inv;
-    gint32 sum = 0;
-
-    for (k = 0; k < K; k++)
-      amax = MAX (amax, fabsf (row[k]));
-    scale[n] = amax > 0.0f ? amax / 127.0f : 1.0f;
-    inv = 1.0f / scale[n];
-    for (k = 0; k < K; k++) {
-      gint8 v = (gint8) CLAMP (lrintf (row[k] * inv), -127, 127);
-
-      q[n * K + k] = v;
-      sum += v;
-    }
-    colsum[n] = sum;
-  }
-}
-
 static void
 prepared_weight_free (gpointer p)
 {
@@ -194,7 +167,7 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
     q = g_new (gint8, N * K);
     pw->scale = g_new (float, N);
     pw->colsum = g_new (gint32, N);
-    quantize_weight (w, K, N, q, pw->scale, pw->colsum);
+    w2vee_quantize_rows_s8 (w, N, K, q, pw->scale, pw->colsum);
   }
   weights_md (&dst_md, K, N, precision);
   bytes = dnnl_memory_desc_get_size (&dst_md);

@@ -255,6 +255,41 @@ test_quantize_rows (void)
   }
 }
 
+/* The int8 weight quantizer against its plain twin, and its clamp and sums. */
+static void
+test_quantize_rows_s8 (void)
+{
+  gsize N = 6, K = 777, i, n;
+  guint32 seed = 3;
+  g_autofree float *w = g_new (float, N * K);
+  g_autofree gint8 *q = g_new (gint8, N * K), *qr = g_new (gint8, N * K);
+  float s[6], sr[6];
+  gint32 sum[6], sumr[6];
+
+  for (i = 0; i < N * K; i++)
+    w[i] = rnd (&seed) * 0.1f;
+  for (i = 0; i < K; i++)
+    w[K + i] = 0.0f;                  /* row 1: all zero, scale 1 */
+  w[2 * K + 5] = 4.0f;                /* row 2: one outlier */
+  w2vee_quantize_rows_s8 (w, N, K, q, s, sum);
+  w2vee_quantize_rows_s8_ref (w, N, K, qr, sr, sumr);
+  g_assert_cmpmem (q, N * K, qr, N * K);
+  g_assert_cmpmem (s, sizeof s, sr, sizeof sr);
+  g_assert_cmpmem (sum, sizeof sum, sumr, sizeof sumr);
+  g_assert_cmpfloat (s[1], ==, 1.0f);
+  g_assert_cmpint (q[2 * K + 5], ==, 127);
+  for (n = 0; n < N; n++) {
+    gint32 check = 0;
+
+    for (i = 0; i < K; i++) {
+      g_assert_cmpint (ABS (q[n * K + i]), <=, 127);
+      g_assert_cmpfloat (fabs (q[n * K + i] - w[n * K + i] / s[n]), <=, 0.5 + 1e-5);
+      check += q[n * K + i];
+    }
+    g_assert_cmpint (check, ==, sum[n]);
+  }
+}
+
 /* The int8 dequantizer (with and without accumulation and GELU) against the formula
  * in double. */
 static void
@@ -314,5 +349,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/softmax-nan", test_softmax_nan);
   g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
   g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
+  g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
   return g_test_run ();
 }
