@@ -564,7 +564,8 @@ w2vee_session_begin (W2veeSession *s, const float *samples, gsize n, GError **er
   stage_done (s, W2VEE_STAGE_CONV);
 
   pos = (SplitJob) { .s = s, .T = T, .next = 0 };
-  w2vee_pool_run (s->pool, positional_conv_part, &pos);
+  if (!w2vee_dnnl_pos_conv (s, T))
+    w2vee_pool_run (s->pool, positional_conv_part, &pos);
   parallel_rows (s, T, positional_add_rows, NULL);
   stage_done (s, W2VEE_STAGE_PROJECTION);
   cost_update (&s->begin_cost, &s->begin_measured, now_seconds () - t_start, n);

@@ -12,6 +12,7 @@
  */
 #include "onednn.h"
 #include "kernels.h"
+#include "pool.h"
 
 #if W2VEE_HAVE_DNNL
 
@@ -30,6 +31,19 @@ typedef struct {
   } *members;                          /* (n_threads) */
 } Shape;
 
+/* The positional conv in bf16 (w2vee_dnnl_pos_conv): one grouped convolution primitive
+ * per row bucket, (1, D, R + Kp - 1) nwc bf16 -> (1, D, R) nwc f32, no padding (the
+ * input is padded by the engine in W2veeSession.pos_src). */
+typedef struct {
+  gboolean on;                         /* the prepared weights exist and every bucket
+                                        * got brgconv with their layout */
+  dnnl_primitive_t prim[N_BUCKETS];    /* R = (b + 1) · ROW_STEP output rows */
+  struct PosMember {
+    dnnl_memory_t src[N_BUCKETS], dst[N_BUCKETS], scratch[N_BUCKETS], wei;
+  } *members;                          /* (n_threads) */
+  gconstpointer wei;                   /* the model's prepared bf16 weights */
+} PosConv;
+
 struct _W2veeDnnlConv {
   guint n_threads;
   gboolean int8;                       /* u8 · s8 -> s32 primitives; else bf16 -> f32 */
@@ -42,6 +56,7 @@ struct _W2veeDnnlConv {
   float *zero_bias;                    /* int8: (max C_out) zeros, the dequantizer's bias
                                         * (the engine's epilogue adds the layer's) */
   gsize max_n;                         /* the widest C_out */
+  PosConv pos;
   dnnl_stream_t *streams;              /* (n_threads) */
   gsize scratch_bytes;                 /* the largest scratchpad of any primitive */
 };
@@ -59,6 +74,14 @@ gboolean
 w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c)
 {
   return c->c_in > 1;
+}
+
+gboolean
+w2vee_dnnl_pos_conv_enabled (W2veePrecision precision)
+{
+  return precision != W2VEE_PRECISION_FP32 &&
+      (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
+      dnnl_cpu_isa_avx512_core_bf16;
 }
 
 /* Bucket @b (rows (b + 1) · ROW_STEP) of @sh: the primitive and every member's memory;
@@ -124,6 +147,163 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
   return ok || sh->slow;
 }
 
+/* The positional conv of @m for @R output rows: its primitive descriptor, bf16 weights
+ * in @wei's layout (NULL: the layout oneDNN prefers), user scratchpad. FALSE (and *pd
+ * NULL) when oneDNN gives no brgemm convolution: the engine's sgemm path is faster. */
+static gboolean
+pos_pd_new (const W2veeModel *m, gsize R, const dnnl_memory_desc_t *wei,
+    dnnl_primitive_desc_t *pd)
+{
+  const W2veeConfig *cfg = &m->cfg;
+  dnnl_dim_t D = (dnnl_dim_t) cfg->hidden_size, G = (dnnl_dim_t) cfg->pos_groups;
+  dnnl_dim_t Kp = (dnnl_dim_t) cfg->pos_kernel;
+  dnnl_dims_t src_dims = { 1, D, (dnnl_dim_t) R + Kp - 1 }, dst_dims = { 1, D, (dnnl_dim_t) R };
+  dnnl_dims_t wei_dims = { G, D / G, D / G, Kp }, strides = { 1 }, pad_l = { 0 }, pad_r = { 0 };
+  dnnl_memory_desc_t src_md, wei_md, dst_md;
+  dnnl_convolution_desc_t desc;
+  dnnl_primitive_attr_t attr = NULL;
+  const char *impl = "";
+  gboolean ok;
+
+  *pd = NULL;
+  dnnl_memory_desc_init_by_tag (&src_md, 3, src_dims, dnnl_bf16, dnnl_nwc);
+  if (wei != NULL)
+    wei_md = *wei;
+  else
+    dnnl_memory_desc_init_by_tag (&wei_md, 4, wei_dims, dnnl_bf16, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag (&dst_md, 3, dst_dims, dnnl_f32, dnnl_nwc);
+  ok = dnnl_convolution_forward_desc_init (&desc, dnnl_forward_inference,
+      dnnl_convolution_direct, &src_md, &wei_md, NULL, &dst_md, strides, pad_l, pad_r) ==
+      dnnl_success &&
+      dnnl_primitive_attr_create (&attr) == dnnl_success &&
+      dnnl_primitive_attr_set_scratchpad_mode (attr, dnnl_scratchpad_mode_user) ==
+      dnnl_success &&
+      dnnl_primitive_desc_create (pd, &desc, attr, w2vee_dnnl_cpu_engine (), NULL) ==
+      dnnl_success &&
+      dnnl_primitive_desc_query (*pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success;
+  if (attr)
+    dnnl_primitive_attr_destroy (attr);
+  if (ok && !g_str_has_prefix (impl, "brg")) {
+    g_debug ("oneDNN picks %s for the bf16 positional conv (%" G_GSIZE_FORMAT " rows): it "
+        "stays on the fp32 kernels", impl, R);
+    ok = FALSE;
+  }
+  if (!ok && *pd != NULL) {
+    dnnl_primitive_desc_destroy (*pd);
+    *pd = NULL;
+  }
+  return ok;
+}
+
+gpointer
+w2vee_dnnl_pos_conv_prepare (const W2veeModel *m, dnnl_stream_t stream, gsize *bytes,
+    GError **error)
+{
+  const W2veeConfig *cfg = &m->cfg;
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
+  dnnl_dim_t D = (dnnl_dim_t) cfg->hidden_size, G = (dnnl_dim_t) cfg->pos_groups;
+  dnnl_dim_t Kp = (dnnl_dim_t) cfg->pos_kernel, Cg = D / G;
+  /* the engine's pos_w is (G, Cg_out, Kp, Cg_in): dims (G, O, I, W) with these strides */
+  dnnl_dims_t dims = { G, Cg, Cg, Kp }, strides = { Cg * Kp * Cg, Kp * Cg, 1, Cg };
+  dnnl_memory_desc_t src_md;
+  const dnnl_memory_desc_t *dst_md;
+  dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+  dnnl_primitive_t reorder = NULL;
+  dnnl_memory_t src = NULL, dst = NULL;
+  gpointer data = NULL;
+  gboolean ok;
+
+  *bytes = 0;
+  if (!pos_pd_new (m, CHUNK, NULL, &pd))
+    return NULL;
+  dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
+  *bytes = dnnl_memory_desc_get_size (dst_md);
+  data = g_aligned_alloc0 (*bytes, 1, 64);
+  dnnl_memory_desc_init_by_strides (&src_md, 4, dims, dnnl_f32, strides);
+  ok = dnnl_reorder_primitive_desc_create (&rpd, &src_md, engine, dst_md, engine, NULL) ==
+      dnnl_success &&
+      dnnl_primitive_create (&reorder, rpd) == dnnl_success &&
+      dnnl_memory_create (&src, &src_md, engine, (void *) m->pos_w) == dnnl_success &&
+      dnnl_memory_create (&dst, dst_md, engine, data) == dnnl_success;
+  if (ok) {
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, dst } };
+
+    ok = dnnl_primitive_execute (reorder, stream, 2, args) == dnnl_success &&
+        dnnl_stream_wait (stream) == dnnl_success;
+  }
+  if (src)
+    dnnl_memory_destroy (src);
+  if (dst)
+    dnnl_memory_destroy (dst);
+  if (reorder)
+    dnnl_primitive_destroy (reorder);
+  if (rpd)
+    dnnl_primitive_desc_destroy (rpd);
+  dnnl_primitive_desc_destroy (pd);
+  if (!ok) {
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "%s: oneDNN cannot reorder the positional conv weight to bf16", m->path);
+    g_aligned_free (data);
+    *bytes = 0;
+    return NULL;
+  }
+  return data;
+}
+
+/* The session's positional conv primitives, when the model has prepared weights for
+ * them; leaves pos.on FALSE (the sgemm path) when a bucket gets another layout or no
+ * brgemm kernel. */
+static gboolean
+pos_new (W2veeDnnlConv *c, const W2veeDnnl *d, const W2veeModel *model)
+{
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
+  dnnl_primitive_desc_t pd = NULL, pd_any = NULL;
+  dnnl_memory_desc_t wei_md;
+  gboolean ok = TRUE;
+  guint b, i;
+
+  c->pos.wei = w2vee_dnnl_prepared_data (d, model->pos_w);
+  if (c->pos.wei == NULL || !pos_pd_new (model, CHUNK, NULL, &pd_any))
+    return TRUE;
+  wei_md = *dnnl_primitive_desc_query_md (pd_any, dnnl_query_weights_md, 0);
+  dnnl_primitive_desc_destroy (pd_any);
+  c->pos.members = g_new0 (struct PosMember, c->n_threads);
+  for (b = 0; ok && b < N_BUCKETS; b++) {
+    const dnnl_memory_desc_t *src_md, *dst_md, *scratch_md, *w_md;
+
+    /* the layout oneDNN prefers for every bucket must be the prepared one */
+    if (!pos_pd_new (model, (b + 1) * ROW_STEP, NULL, &pd))
+      return TRUE;
+    w_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
+    if (!dnnl_memory_desc_equal (w_md, &wei_md)) {
+      g_debug ("oneDNN wants another weight layout for %u rows of the positional conv: "
+          "it stays on the fp32 kernels", (b + 1) * ROW_STEP);
+      dnnl_primitive_desc_destroy (pd);
+      return TRUE;
+    }
+    src_md = dnnl_primitive_desc_query_md (pd, dnnl_query_src_md, 0);
+    dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_dst_md, 0);
+    scratch_md = dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
+    c->scratch_bytes = MAX (c->scratch_bytes, dnnl_memory_desc_get_size (scratch_md));
+    ok = dnnl_primitive_create (&c->pos.prim[b], pd) == dnnl_success;
+    for (i = 0; ok && i < c->n_threads; i++) {
+      struct PosMember *mb = &c->pos.members[i];
+
+      ok = dnnl_memory_create (&mb->src[b], src_md, engine, DNNL_MEMORY_NONE) ==
+          dnnl_success &&
+          dnnl_memory_create (&mb->dst[b], dst_md, engine, DNNL_MEMORY_NONE) ==
+          dnnl_success &&
+          dnnl_memory_create (&mb->scratch[b], scratch_md, engine, DNNL_MEMORY_NONE) ==
+          dnnl_success &&
+          (b > 0 || dnnl_memory_create (&mb->wei, w_md, engine, DNNL_MEMORY_NONE) ==
+          dnnl_success);
+    }
+    dnnl_primitive_desc_destroy (pd);
+  }
+  c->pos.on = ok;
+  return ok;
+}
+
 W2veeDnnlConv *
 w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_threads,
     GError **error)
@@ -165,6 +345,11 @@ w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_thread
           "%s: oneDNN has no %s brgemm matmul for conv layer %u ((·, %" G_GSIZE_FORMAT
           ") x (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "))", model->path,
           c->int8 ? "int8" : "bf16", l, KC, KC, cl->c_out);
+  }
+  if (ok && !pos_new (c, d, model)) {
+    ok = FALSE;
+    g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
+        "%s: cannot create the oneDNN positional conv", model->path);
   }
   omp_set_num_threads (threads);
   if (c->int8)
@@ -215,6 +400,18 @@ w2vee_dnnl_conv_free (W2veeDnnlConv *c)
     }
     g_free (sh->members);
   }
+  for (b = 0; b < N_BUCKETS; b++)
+    if (c->pos.prim[b])
+      dnnl_primitive_destroy (c->pos.prim[b]);
+  for (i = 0; c->pos.members != NULL && i < c->n_threads; i++) {
+    for (b = 0; b < N_BUCKETS; b++) {
+      memory_clear (&c->pos.members[i].src[b]);
+      memory_clear (&c->pos.members[i].dst[b]);
+      memory_clear (&c->pos.members[i].scratch[b]);
+    }
+    memory_clear (&c->pos.members[i].wei);
+  }
+  g_free (c->pos.members);
   for (i = 0; c->streams != NULL && i < c->n_threads; i++)
     if (c->streams[i])
       dnnl_stream_destroy (c->streams[i]);
@@ -233,6 +430,12 @@ gsize
 w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c)
 {
   return c->int8 ? CHUNK * c->max_n : 0;
+}
+
+gboolean
+w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c)
+{
+  return c->pos.on;
 }
 
 /* Rows [t0, t0 + (b + 1) · ROW_STEP) of the product src · W with bucket @b: into
@@ -333,10 +536,91 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
   return TRUE;
 }
 
+typedef struct {
+  W2veeSession *s;
+  gsize T;
+} PosJob;
+
+/* pos_src rows [u0, u1) of member @i's share: row u = bf16 (h row u - pad), zero
+ * outside [0, T). */
+static void
+pos_fill_part (gpointer data, guint i, guint n)
+{
+  PosJob *j = data;
+  W2veeSession *s = j->s;
+  const W2veeConfig *cfg = &s->model->cfg;
+  gsize D = cfg->hidden_size, pad = cfg->pos_kernel / 2, u0, u1, u;
+  gsize rows = (j->T + ROW_STEP - 1) / ROW_STEP * ROW_STEP + cfg->pos_kernel - 1;
+
+  w2vee_split (rows, i, n, 1, &u0, &u1);
+  for (u = u0; u < u1; u++) {
+    if (u >= pad && u - pad < j->T)
+      row_to_bf16 (s->h + (u - pad) * D, D, s->pos_src + u * D);
+    else
+      memset (s->pos_src + u * D, 0, D * sizeof (guint16));
+  }
+}
+
+/* tmp rows [r0, r1) of member @i's share (r1 rounded up to ROW_STEP: rows past T are
+ * padding nothing reads) = the conv of pos_src rows [r0, r1 + Kp - 1). */
+static void
+pos_conv_part (gpointer data, guint i, guint n)
+{
+  PosJob *j = data;
+  W2veeSession *s = j->s;
+  W2veeDnnlConv *c = s->dnnl_conv;
+  const struct PosMember *mb = &c->pos.members[i];
+  gsize D = s->model->cfg.hidden_size, r0, r1, t0;
+  int threads;
+
+  w2vee_split (j->T, i, n, ROW_STEP, &r0, &r1);
+  if (r0 == r1)
+    return;
+  r1 = (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
+  threads = omp_get_max_threads ();
+  omp_set_num_threads (1);
+  dnnl_memory_set_data_handle (mb->wei, (void *) c->pos.wei);
+  for (t0 = r0; t0 < r1; t0 += CHUNK) {
+    guint b = (guint) (MIN (CHUNK, r1 - t0) / ROW_STEP - 1);
+    dnnl_exec_arg_t args[] = {
+      { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
+      { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
+    };
+    dnnl_status_t st;
+
+    dnnl_memory_set_data_handle (mb->src[b], s->pos_src + t0 * D);
+    dnnl_memory_set_data_handle (mb->dst[b], s->tmp + t0 * D);
+    dnnl_memory_set_data_handle (mb->scratch[b], s->scratch[i].dnnl_scratch);
+    st = dnnl_primitive_execute (c->pos.prim[b], c->streams[i], G_N_ELEMENTS (args), args);
+    /* the primitives were made for these very arguments: a failure is a bug */
+    if (G_UNLIKELY (st != dnnl_success))
+      g_critical ("oneDNN bf16 positional conv failed: %d", (int) st);
+  }
+  omp_set_num_threads (threads);
+}
+
+gboolean
+w2vee_dnnl_pos_conv (W2veeSession *s, gsize T)
+{
+  PosJob j = { .s = s, .T = T };
+
+  if (s->dnnl_conv == NULL || !s->dnnl_conv->pos.on || T == 0)
+    return FALSE;
+  w2vee_pool_run (s->pool, pos_fill_part, &j);
+  w2vee_pool_run (s->pool, pos_conv_part, &j);
+  return TRUE;
+}
+
 #else /* !W2VEE_HAVE_DNNL: session.c never asks */
 
 gboolean
 w2vee_dnnl_conv_enabled (W2veePrecision precision)
+{
+  return FALSE;
+}
+
+gboolean
+w2vee_dnnl_pos_conv_enabled (W2veePrecision precision)
 {
   return FALSE;
 }
@@ -371,6 +655,18 @@ gsize
 w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c)
 {
   return 0;
+}
+
+gboolean
+w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c)
+{
+  return FALSE;
+}
+
+gboolean
+w2vee_dnnl_pos_conv (W2veeSession *s, gsize T)
+{
+  return FALSE;
 }
 
 gboolean

@@ -31,7 +31,6 @@
 
 #define ROW_STEP 32          /* rows of the smallest bucket; buckets are its multiples */
 #define N_BUCKETS (W2VEE_DNNL_CHUNK / ROW_STEP)
-#define COLUMN_BLOCK 64      /* columns of one block of the reordered weights */
 #define MAX_KINDS 8
 
 /* ------------------------------------------------------------------------- */
@@ -42,9 +41,10 @@ typedef struct {
   gsize K, N;
   float *scale;        /* (N) int8: weight n is scale[n] · its s8 row; else NULL */
   gint32 *colsum;      /* (N) int8: Σ_k of the s8 row n (the u8 offset's correction) */
-  void *data;          /* the reordered weights, ceil(N / 64) blocks of block_bytes (the
-                        * last one padded with zero columns) */
-  gsize block_bytes;   /* bytes of one block of 64 columns */
+  void *data;          /* the reordered weights, in ceil(N / 64) blocks of 64 columns
+                        * (the last one padded with zero columns); the positional
+                        * conv's: onednn-conv.c's layout, K = N = 0 */
+  gsize bytes;         /* of data */
 } PreparedWeight;
 
 typedef struct {
@@ -179,7 +179,7 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
   pw->data = g_aligned_alloc (bytes, 1, 64);
   if (bytes != K * N * types[precision].wei_size)
     memset (pw->data, 0, bytes);
-  pw->block_bytes = bytes / ((N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
+  pw->bytes = bytes;
   ok = dnnl_reorder_primitive_desc_create (&pd, &src_md, engine, &dst_md, engine,
       NULL) == dnnl_success &&
       dnnl_primitive_create (&reorder, pd) == dnnl_success &&
@@ -219,6 +219,7 @@ typedef struct {
   const float *w;
   gsize K, N;
   W2veePrecision precision;
+  gboolean pos;        /* the positional conv's weight (bf16, onednn-conv.c) */
 } LinearWeight;
 
 static guint
@@ -246,6 +247,8 @@ linear_weights (const W2veeModel *m, W2veePrecision precision, LinearWeight *out
     if (w2vee_dnnl_conv_layer_runs (c))
       out[n++] = (LinearWeight) { c->w, c->kernel * c->c_in, c->c_out, precision };
   }
+  if (w2vee_dnnl_pos_conv_enabled (precision))
+    out[n++] = (LinearWeight) { m->pos_w, 0, 0, W2VEE_PRECISION_BF16, TRUE };
   return n;
 }
 
@@ -275,9 +278,21 @@ prepare_part (gpointer data, guint i, guint n_members)
     g_set_error (&j->errors[i], W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "%s: cannot create a oneDNN CPU stream", j->m->path);
   } else {
-    while ((k = (guint) g_atomic_int_add (&j->next, 1)) < j->n && j->errors[i] == NULL)
-      j->out[k] = prepare_weight (j->m, j->lw[k].w, j->lw[k].K, j->lw[k].N,
-          j->lw[k].precision, stream, &j->errors[i]);
+    while ((k = (guint) g_atomic_int_add (&j->next, 1)) < j->n && j->errors[i] == NULL) {
+      if (j->lw[k].pos) {
+        gsize bytes;
+        gpointer pos = w2vee_dnnl_pos_conv_prepare (j->m, stream, &bytes, &j->errors[i]);
+
+        if (pos != NULL) {
+          j->out[k] = g_new0 (PreparedWeight, 1);
+          j->out[k]->data = pos;
+          j->out[k]->bytes = bytes;
+        }
+      } else {
+        j->out[k] = prepare_weight (j->m, j->lw[k].w, j->lw[k].K, j->lw[k].N,
+            j->lw[k].precision, stream, &j->errors[i]);
+      }
+    }
     dnnl_stream_destroy (stream);
   }
   omp_set_num_threads (threads);
@@ -300,7 +315,7 @@ model_prepared (W2veeModel *m, W2veePrecision precision, W2veePool *pool,
     g_mutex_unlock (&m->compute_lock);
     return pr;
   }
-  lw = g_new (LinearWeight, 1 + 6 * m->cfg.n_layers + m->cfg.n_conv);
+  lw = g_new (LinearWeight, 2 + 6 * m->cfg.n_layers + m->cfg.n_conv);
   job.lw = lw;
   job.n = linear_weights (m, precision, lw);
   job.out = g_new0 (PreparedWeight *, job.n);
@@ -316,7 +331,7 @@ model_prepared (W2veeModel *m, W2veePrecision precision, W2veePool *pool,
     if (pw == NULL)
       continue;
     g_hash_table_insert (pr->weights, (gpointer) lw[i].w, pw);
-    pr->bytes += pw->block_bytes * ((pw->N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
+    pr->bytes += pw->bytes;
   }
   for (i = 0; i < n_members; i++) {
     if (job.errors[i] != NULL && pr != NULL) {

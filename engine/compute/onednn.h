@@ -130,6 +130,33 @@ gsize w2vee_dnnl_conv_scratch_bytes (const W2veeDnnlConv *c);
  * (Scratch.conv_row_scale). */
 gsize w2vee_dnnl_conv_acc_elems (const W2veeDnnlConv *c);
 
+/* The positional conv in bf16 (bf16 and int8 sessions): oneDNN's grouped convolution
+ * (brgconv) on the hidden state rounded to bf16 and zero-padded by the engine
+ * (W2veeSession.pos_src, (Tp + Kp, D)), in chunks of at most 256 output rows with one
+ * primitive per row bucket as above, into tmp (Tp, D); bias, GELU and the residual add
+ * stay the engine's fp32 epilogue. The weights are reordered once per model (bf16, in
+ * the layout oneDNN prefers for 256 rows, which every bucket must share, else the
+ * sgemm path runs). */
+
+#if W2VEE_HAVE_DNNL
+/* The model's positional conv weight reordered for the bf16 primitives (g_aligned_free;
+ * @bytes of it), or NULL: with @error set on a failure, without when oneDNN has no
+ * brgemm convolution for it (the sgemm path runs then). */
+gpointer w2vee_dnnl_pos_conv_prepare (const W2veeModel *m, dnnl_stream_t stream,
+    gsize *bytes, GError **error);
+#endif
+
+/* TRUE when sessions of @precision run the positional conv in bf16 on this CPU (bf16
+ * and int8 sessions, with bf16 units). */
+gboolean w2vee_dnnl_pos_conv_enabled (W2veePrecision precision);
+
+/* TRUE when the session's positional conv runs in bf16 (pos_src is then needed). */
+gboolean w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c);
+
+/* tmp (T, D) = the positional conv of h (T, D), before its bias, by the whole team.
+ * FALSE (nothing computed) when the session does not run it in bf16. */
+gboolean w2vee_dnnl_pos_conv (W2veeSession *s, gsize T);
+
 /* Raw output out (rows, C_out) of conv layer @l for its input @in, by team member
  * @member, in bf16 or int8. FALSE (and nothing computed) when that path does not take it:
  * the caller then runs the fp32 kernels. */

@@ -130,6 +130,7 @@ typedef enum {
                     * int8 conv encoder (onednn.h), else 0 */
   DIM_CONV_ACC,    /* int8 conv encoder: 256 · max C_l (w2vee_dnnl_conv_acc_elems), else 0 */
   DIM_CONV_ROWS,   /* int8 conv encoder: max over l > 0 of block_rows[l], else 0 */
+  DIM_POS_SRC,     /* Tp + Kp when the positional conv runs in bf16, else 0 */
   N_DIMS
 } Dim;
 
@@ -176,6 +177,7 @@ static const WorkspaceBuffer workspace[] = {
   SHARED (dnnl_src, guint16, DIM_FRAMES_PAD, DIM_DNNL_SRC),
   SHARED (dnnl_acc, gint32, DIM_FRAMES_PAD, DIM_DNNL_ACC),
   SHARED (dnnl_row_scale, float, DIM_FRAMES_PAD, DIM_DNNL_ROW),
+  SHARED (pos_src, guint16, DIM_POS_SRC, DIM_HIDDEN),
 };
 
 /* Fills @dims, and returns pos_taps, for @model and @max_samples (and the oneDNN
@@ -225,6 +227,8 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
             conv != NULL ? w2vee_dnnl_conv_scratch_bytes (conv) : 0) + 3) / sizeof (float);
     dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
     dims[DIM_CONV_ACC] = conv != NULL ? w2vee_dnnl_conv_acc_elems (conv) : 0;
+    if (conv != NULL && w2vee_dnnl_pos_conv_on (conv))
+      dims[DIM_POS_SRC] = dims[DIM_FRAMES_PAD] + cfg->pos_kernel;
     if (params_precision == W2VEE_PRECISION_INT8) {
       dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
       dims[DIM_DNNL_ROW] = 1;

@@ -75,6 +75,8 @@ struct _W2veeSession {
   guint16 *dnnl_src;       /* (Tp, w2vee_dnnl_staging_cols) bf16 copy of a layer's input,
                             * or (int8) its u8 quantization (bytes, row stride K) */
   gint32 *dnnl_acc;        /* (Tp, max(Dff, D)) int8: a layer's int32 sums */
+  guint16 *pos_src;        /* (Tp + Kp, D) bf16 zero-padded h for the positional conv
+                            * (onednn.h), only when it runs in bf16 */
   float *dnnl_row_scale;   /* (Tp) int8: each input row's quantization scale */
   gsize workspace_bytes;   /* bytes of all the buffers of the workspace table */
 

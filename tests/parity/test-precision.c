@@ -6,13 +6,17 @@
  * logit difference relative to max |fp32 logit|, which must stay within the bounds
  * given on the command line.
  *
- *   test-precision MODEL_DIR CLIP.f32 PRECISION MAX_FLIP_FRACTION MAX_REL_DIFF
+ *   test-precision MODEL_DIR CLIP.f32 PRECISION MAX_FLIP_FRACTION MAX_REL_DIFF [REPEAT]
+ *
+ * REPEAT (default 1) runs the clip tiled that many times, so that the row chunks of the
+ * oneDNN layers (256 rows and a smaller bucket per team member) all occur.
  *
  * Shapes legend: T = frames, V = vocabulary size.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "w2vee/w2vee.h"
 
@@ -35,14 +39,19 @@ main (int argc, char **argv)
   g_autoptr (W2veeSession) ref = NULL, low = NULL;
   g_autofree char *raw = NULL;
   W2veeSessionParams params = w2vee_session_default_params ();
-  gsize len, n, V;
+  gsize len, n, V, repeat = 1, r;
+  g_autofree float *input = NULL;
   guint n_exits, e;
   double max_flips, max_rel;
   int failures = 0;
 
-  if (argc != 6) {
+  if (argc != 6 && argc != 7) {
     fprintf (stderr, "usage: %s MODEL_DIR CLIP.f32 fp32|bf16|int8 MAX_FLIP_FRACTION "
-        "MAX_REL_DIFF\n", argv[0]);
+        "MAX_REL_DIFF [REPEAT]\n", argv[0]);
+    return 2;
+  }
+  if (argc == 7 && ((repeat = g_ascii_strtoull (argv[6], NULL, 10)) < 1 || repeat > 64)) {
+    fprintf (stderr, "%s: REPEAT must be 1 to 64\n", argv[6]);
     return 2;
   }
   max_flips = g_ascii_strtod (argv[4], NULL);
@@ -52,7 +61,10 @@ main (int argc, char **argv)
     fprintf (stderr, "%s\n", error->message);
     return 1;
   }
-  n = len / sizeof (float);
+  n = len / sizeof (float) * repeat;
+  input = g_new (float, MAX (n, 1));
+  for (r = 0; r < repeat; r++)
+    memcpy (input + r * (n / repeat), raw, n / repeat * sizeof (float));
   n_exits = w2vee_model_n_exits (model);
   V = w2vee_model_vocab_size (model);
   params.max_samples = n;
@@ -70,8 +82,8 @@ main (int argc, char **argv)
   params.compute = W2VEE_COMPUTE_DNNL;
   low = w2vee_session_new (model, &params, &error);
   g_assert_no_error (error);
-  g_assert_true (w2vee_session_run (ref, (const float *) raw, n, n_exits, &error));
-  g_assert_true (w2vee_session_run (low, (const float *) raw, n, n_exits, &error));
+  g_assert_true (w2vee_session_run (ref, input, n, n_exits, &error));
+  g_assert_true (w2vee_session_run (low, input, n, n_exits, &error));
 
   for (e = 1; e <= n_exits; e++) {
     gsize T, T2, t, flips = 0;
