@@ -148,17 +148,17 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
 }
 
 /* The positional conv of @m for @R output rows: its primitive descriptor, bf16 weights
- * in @wei's layout (NULL: the layout oneDNN prefers), user scratchpad. FALSE (and *pd
- * NULL) when oneDNN gives no brgemm convolution: the engine's sgemm path is faster. */
+ * in the layout oneDNN prefers, user scratchpad. FALSE (and *pd NULL) when oneDNN gives
+ * no brgemm convolution: the engine's sgemm path is faster. */
 static gboolean
-pos_pd_new (const W2veeModel *m, gsize R, const dnnl_memory_desc_t *wei,
-    dnnl_primitive_desc_t *pd)
+pos_pd_new (const W2veeModel *m, gsize R, dnnl_primitive_desc_t *pd)
 {
   const W2veeConfig *cfg = &m->cfg;
   dnnl_dim_t D = (dnnl_dim_t) cfg->hidden_size, G = (dnnl_dim_t) cfg->pos_groups;
   dnnl_dim_t Kp = (dnnl_dim_t) cfg->pos_kernel;
-  dnnl_dims_t src_dims = { 1, D, (dnnl_dim_t) R + Kp - 1 }, dst_dims = { 1, D, (dnnl_dim_t) R };
-  dnnl_dims_t wei_dims = { G, D / G, D / G, Kp }, strides = { 1 }, pad_l = { 0 }, pad_r = { 0 };
+  dnnl_dims_t src_dims = { 1, D, (dnnl_dim_t) R + Kp - 1 };
+  dnnl_dims_t dst_dims = { 1, D, (dnnl_dim_t) R }, wei_dims = { G, D / G, D / G, Kp };
+  dnnl_dims_t strides = { 1 }, pad_l = { 0 }, pad_r = { 0 };
   dnnl_memory_desc_t src_md, wei_md, dst_md;
   dnnl_convolution_desc_t desc;
   dnnl_primitive_attr_t attr = NULL;
@@ -167,10 +167,7 @@ pos_pd_new (const W2veeModel *m, gsize R, const dnnl_memory_desc_t *wei,
 
   *pd = NULL;
   dnnl_memory_desc_init_by_tag (&src_md, 3, src_dims, dnnl_bf16, dnnl_nwc);
-  if (wei != NULL)
-    wei_md = *wei;
-  else
-    dnnl_memory_desc_init_by_tag (&wei_md, 4, wei_dims, dnnl_bf16, dnnl_format_tag_any);
+  dnnl_memory_desc_init_by_tag (&wei_md, 4, wei_dims, dnnl_bf16, dnnl_format_tag_any);
   dnnl_memory_desc_init_by_tag (&dst_md, 3, dst_dims, dnnl_f32, dnnl_nwc);
   ok = dnnl_convolution_forward_desc_init (&desc, dnnl_forward_inference,
       dnnl_convolution_direct, &src_md, &wei_md, NULL, &dst_md, strides, pad_l, pad_r) ==
@@ -214,7 +211,7 @@ w2vee_dnnl_pos_conv_prepare (const W2veeModel *m, dnnl_stream_t stream, gsize *b
   gboolean ok;
 
   *bytes = 0;
-  if (!pos_pd_new (m, CHUNK, NULL, &pd))
+  if (!pos_pd_new (m, CHUNK, &pd))
     return NULL;
   dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
   *bytes = dnnl_memory_desc_get_size (dst_md);
@@ -263,7 +260,7 @@ pos_new (W2veeDnnlConv *c, const W2veeDnnl *d, const W2veeModel *model)
   guint b, i;
 
   c->pos.wei = w2vee_dnnl_prepared_data (d, model->pos_w);
-  if (c->pos.wei == NULL || !pos_pd_new (model, CHUNK, NULL, &pd_any))
+  if (c->pos.wei == NULL || !pos_pd_new (model, CHUNK, &pd_any))
     return TRUE;
   wei_md = *dnnl_primitive_desc_query_md (pd_any, dnnl_query_weights_md, 0);
   dnnl_primitive_desc_destroy (pd_any);
@@ -272,7 +269,7 @@ pos_new (W2veeDnnlConv *c, const W2veeDnnl *d, const W2veeModel *model)
     const dnnl_memory_desc_t *src_md, *dst_md, *scratch_md, *w_md;
 
     /* the layout oneDNN prefers for every bucket must be the prepared one */
-    if (!pos_pd_new (model, (b + 1) * ROW_STEP, NULL, &pd))
+    if (!pos_pd_new (model, (b + 1) * ROW_STEP, &pd))
       return TRUE;
     w_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
     if (!dnnl_memory_desc_equal (w_md, &wei_md)) {
