@@ -247,36 +247,27 @@ run_shape (gsize T, guint runs, gboolean fixed_m)
   g_free (t16);
 }
 
-/* The same layer as an int8 matmul, as the engine's int8 linear layers run (onednn.c):
- * each window row quantized to u8 (scale max |row| / 127, offset 128), the weights to
- * s8 per output channel, u8 x s8 -> s32 (brgemm, VNNI), then dequantized with the
- * offset's correction; timed from the f32 input to the f32 output, against the
- * double-sum reference w2vee_conv1d_ref. */
+/* The same layer as an int8 matmul, as the engine's int8 conv layers run
+ * (onednn-conv.c), with the engine's kernels: each window row quantized to u8 (scale
+ * max |row| / 127, offset 128), the weights to s8 per output channel, u8 x s8 -> s32
+ * (brgemm, VNNI), then dequantized with the offset's correction; timed from the f32
+ * input to the f32 output, against the double-sum reference w2vee_conv1d_ref. */
 static void
 run_int8 (gsize T, guint runs)
 {
-  gsize T_in = STRIDE * T + 1, KC = TAPS * C, r, t, k, n;
+  gsize T_in = STRIDE * T + 1, KC = TAPS * C, r;
   float *in = g_new (float, T_in * C), *w = g_new (float, C * KC);
   float *ref = g_new (float, T * C), *out = g_new (float, T * C);
   float *wscale = g_new (float, C), *rscale = g_new (float, T);
   gint8 *wq = g_new (gint8, C * KC);                /* (C_out, KC) */
   gint32 *colsum = g_new0 (gint32, C), *acc = g_new (gint32, T * C);
+  float *zero = g_new0 (float, C);                  /* no bias */
   guint8 *q = g_new (guint8, T * KC);               /* (T, KC) the quantized windows */
   double *times = g_new (double, runs), *mm_times = g_new (double, runs);
   Matmul mm;
 
   fill_layer (T_in, in, w);
-  for (n = 0; n < C; n++) {
-    float m = 0.0f;
-
-    for (k = 0; k < KC; k++)
-      m = MAX (m, fabsf (w[n * KC + k]));
-    wscale[n] = m / 127.0f;
-    for (k = 0; k < KC; k++) {
-      wq[n * KC + k] = (gint8) lrintf (w[n * KC + k] / wscale[n]);
-      colsum[n] += wq[n * KC + k];
-    }
-  }
+  w2vee_quantize_rows_s8 (w, C, KC, wq, wscale, colsum);
   matmul_init (&mm, T, KC, C, dnnl_u8, dnnl_s8, dnnl_s8, dnnl_BA16a64b4a, dnnl_s32, wq,
       FALSE, q, acc);
   w2vee_conv1d_ref (in, C, STRIDE, w, TAPS, C, ref, T);
@@ -284,25 +275,12 @@ run_int8 (gsize T, guint runs)
   for (r = 0; r <= runs; r++) {
     double t0 = cpu_seconds (), t1;
 
-    for (t = 0; t < T; t++) {
-      const float *x = in + t * STRIDE * C;
-      float m = 0.0f, inv;
-
-      for (k = 0; k < KC; k++)
-        m = MAX (m, fabsf (x[k]));
-      rscale[t] = m > 0.0f ? m / 127.0f : 1.0f;
-      inv = 1.0f / rscale[t];
-      for (k = 0; k < KC; k++)
-        q[t * KC + k] = (guint8) (lrintf (x[k] * inv) + 128);
-    }
+    w2vee_quantize_rows_u8 (in, T, KC, STRIDE * C, q, rscale);
     t1 = cpu_seconds ();
     matmul_run (&mm);
     if (r > 0)
       mm_times[r - 1] = cpu_seconds () - t1;
-    for (t = 0; t < T; t++)
-      for (n = 0; n < C; n++)
-        out[t * C + n] = (float) (acc[t * C + n] - 128 * colsum[n]) *
-            (rscale[t] * wscale[n]);
+    w2vee_dequantize_rows (acc, T, C, colsum, rscale, wscale, zero, FALSE, FALSE, out);
     if (r > 0)
       times[r - 1] = cpu_seconds () - t0;
   }
@@ -319,6 +297,7 @@ run_int8 (gsize T, guint runs)
   g_free (rscale);
   g_free (wq);
   g_free (colsum);
+  g_free (zero);
   g_free (acc);
   g_free (q);
   g_free (times);

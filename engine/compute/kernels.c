@@ -313,10 +313,28 @@ w2vee_normalize (const float *in, gsize n, float *out)
     out[i] = (float) ((in[i] - mean) * inv);
 }
 
-/* |x| is found as the largest magnitude bit pattern (for finite floats the order of
- * the bits with the sign cleared is the order of the magnitudes), an integer maximum
- * the compiler vectorises where a float one would need -ffast-math; rintf becomes
- * vrndscaleps. */
+/* max |x| over x (n), found as the largest magnitude bit pattern (for finite floats
+ * the order of the bits with the sign cleared is the order of the magnitudes): an
+ * integer maximum the compiler vectorises where a float one would need -ffast-math. */
+W2VEE_INLINE float
+amax_of (const float *x, gsize n)
+{
+  guint32 m = 0;
+  float amax;
+  gsize k;
+
+  for (k = 0; k < n; k++) {
+    guint32 bits;
+
+    memcpy (&bits, &x[k], sizeof bits);
+    bits &= 0x7fffffffu;
+    m = bits > m ? bits : m;
+  }
+  memcpy (&amax, &m, sizeof amax);
+  return amax;
+}
+
+/* The quantizers below: rintf becomes vrndscaleps. */
 W2VEE_CLONES static void
 quantize_rows_u8_clones (const float *in, gsize T, gsize K, gsize ldi, guint8 *q,
     float *scale)
@@ -326,17 +344,8 @@ quantize_rows_u8_clones (const float *in, gsize T, gsize K, gsize ldi, guint8 *q
   for (t = 0; t < T; t++) {
     const float *x = in + t * ldi;
     guint8 *qt = q + t * K;
-    guint32 m = 0;
-    float amax, s, inv;
+    float amax = amax_of (x, K), s, inv;
 
-    for (k = 0; k < K; k++) {
-      guint32 bits;
-
-      memcpy (&bits, &x[k], sizeof bits);
-      bits &= 0x7fffffffu;
-      m = bits > m ? bits : m;
-    }
-    memcpy (&amax, &m, sizeof amax);
     s = amax > 0.0f ? amax / 127.0f : 1.0f;
     inv = 1.0f / s;
     scale[t] = s;
@@ -383,18 +392,9 @@ quantize_rows_s8_clones (const float *w, gsize N, gsize K, gint8 *q, float *scal
   for (n = 0; n < N; n++) {
     const float *x = w + n * K;
     gint8 *qn = q + n * K;
-    guint32 m = 0;
     gint32 sum = 0;
-    float amax, s, inv;
+    float amax = amax_of (x, K), s, inv;
 
-    for (k = 0; k < K; k++) {   /* the largest magnitude, as quantize_rows_u8_clones */
-      guint32 bits;
-
-      memcpy (&bits, &x[k], sizeof bits);
-      bits &= 0x7fffffffu;
-      m = bits > m ? bits : m;
-    }
-    memcpy (&amax, &m, sizeof amax);
     s = amax > 0.0f ? amax / 127.0f : 1.0f;
     inv = 1.0f / s;
     scale[n] = s;

@@ -197,45 +197,24 @@ w2vee_dnnl_pos_conv_prepare (const W2veeModel *m, dnnl_stream_t stream, gsize *b
     GError **error)
 {
   const W2veeConfig *cfg = &m->cfg;
-  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
   dnnl_dim_t D = (dnnl_dim_t) cfg->hidden_size, G = (dnnl_dim_t) cfg->pos_groups;
   dnnl_dim_t Kp = (dnnl_dim_t) cfg->pos_kernel, Cg = D / G;
   /* the engine's pos_w is (G, Cg_out, Kp, Cg_in): dims (G, O, I, W) with these strides */
   dnnl_dims_t dims = { G, Cg, Cg, Kp }, strides = { Cg * Kp * Cg, Kp * Cg, 1, Cg };
   dnnl_memory_desc_t src_md;
-  const dnnl_memory_desc_t *dst_md;
-  dnnl_primitive_desc_t pd = NULL, rpd = NULL;
-  dnnl_primitive_t reorder = NULL;
-  dnnl_memory_t src = NULL, dst = NULL;
-  gpointer data = NULL;
+  dnnl_primitive_desc_t pd = NULL;
+  gpointer data;
   gboolean ok;
 
   *bytes = 0;
   if (!pos_pd_new (m, CHUNK, &pd))
     return NULL;
-  dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
-  *bytes = dnnl_memory_desc_get_size (dst_md);
+  *bytes = dnnl_memory_desc_get_size (dnnl_primitive_desc_query_md (pd,
+          dnnl_query_weights_md, 0));
   data = g_aligned_alloc0 (*bytes, 1, 64);
   dnnl_memory_desc_init_by_strides (&src_md, 4, dims, dnnl_f32, strides);
-  ok = dnnl_reorder_primitive_desc_create (&rpd, &src_md, engine, dst_md, engine, NULL) ==
-      dnnl_success &&
-      dnnl_primitive_create (&reorder, rpd) == dnnl_success &&
-      dnnl_memory_create (&src, &src_md, engine, (void *) m->pos_w) == dnnl_success &&
-      dnnl_memory_create (&dst, dst_md, engine, data) == dnnl_success;
-  if (ok) {
-    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, dst } };
-
-    ok = dnnl_primitive_execute (reorder, stream, 2, args) == dnnl_success &&
-        dnnl_stream_wait (stream) == dnnl_success;
-  }
-  if (src)
-    dnnl_memory_destroy (src);
-  if (dst)
-    dnnl_memory_destroy (dst);
-  if (reorder)
-    dnnl_primitive_destroy (reorder);
-  if (rpd)
-    dnnl_primitive_desc_destroy (rpd);
+  ok = w2vee_dnnl_reorder (&src_md, m->pos_w, dnnl_primitive_desc_query_md (pd,
+          dnnl_query_weights_md, 0), data, stream);
   dnnl_primitive_desc_destroy (pd);
   if (!ok) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,

@@ -146,20 +146,47 @@ release_mapped (const W2veeModel *m, const void *p, gsize bytes)
 }
 
 /* Reorders the (N, K) row-major f32 weight @w into a new PreparedWeight. */
+gboolean
+w2vee_dnnl_reorder (const dnnl_memory_desc_t *from_md, const void *from,
+    const dnnl_memory_desc_t *to_md, void *to, dnnl_stream_t stream)
+{
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_t reorder = NULL;
+  dnnl_memory_t src = NULL, dst = NULL;
+  gboolean ok;
+
+  ok = dnnl_reorder_primitive_desc_create (&pd, from_md, engine, to_md, engine, NULL) ==
+      dnnl_success &&
+      dnnl_primitive_create (&reorder, pd) == dnnl_success &&
+      dnnl_memory_create (&src, from_md, engine, (void *) from) == dnnl_success &&
+      dnnl_memory_create (&dst, to_md, engine, to) == dnnl_success;
+  if (ok) {
+    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, dst } };
+
+    ok = dnnl_primitive_execute (reorder, stream, 2, args) == dnnl_success &&
+        dnnl_stream_wait (stream) == dnnl_success;
+  }
+  if (src)
+    dnnl_memory_destroy (src);
+  if (dst)
+    dnnl_memory_destroy (dst);
+  if (reorder)
+    dnnl_primitive_destroy (reorder);
+  if (pd)
+    dnnl_primitive_desc_destroy (pd);
+  return ok;
+}
+
 static PreparedWeight *
 prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
     W2veePrecision precision, dnnl_stream_t stream, GError **error)
 {
-  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
   dnnl_memory_desc_t src_md, dst_md;
   dnnl_dims_t dims = { (dnnl_dim_t) K, (dnnl_dim_t) N };
-  dnnl_primitive_desc_t pd = NULL;
-  dnnl_primitive_t reorder = NULL;
-  dnnl_memory_t src = NULL, dst = NULL;
   PreparedWeight *pw = g_new0 (PreparedWeight, 1);
   g_autofree gint8 *q = NULL;
   gsize bytes;
-  gboolean ok;
 
   dnnl_memory_desc_init_by_tag (&src_md, 2, dims, types[precision].wei == dnnl_s8 ?
       dnnl_s8 : dnnl_f32, dnnl_ba);
@@ -180,27 +207,8 @@ prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
   if (bytes != K * N * types[precision].wei_size)
     memset (pw->data, 0, bytes);
   pw->bytes = bytes;
-  ok = dnnl_reorder_primitive_desc_create (&pd, &src_md, engine, &dst_md, engine,
-      NULL) == dnnl_success &&
-      dnnl_primitive_create (&reorder, pd) == dnnl_success &&
-      dnnl_memory_create (&src, &src_md, engine, q ? (void *) q : (void *) w) ==
-      dnnl_success &&
-      dnnl_memory_create (&dst, &dst_md, engine, pw->data) == dnnl_success;
-  if (ok) {
-    dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, dst } };
-
-    ok = dnnl_primitive_execute (reorder, stream, 2, args) == dnnl_success &&
-        dnnl_stream_wait (stream) == dnnl_success;
-  }
-  if (src)
-    dnnl_memory_destroy (src);
-  if (dst)
-    dnnl_memory_destroy (dst);
-  if (reorder)
-    dnnl_primitive_destroy (reorder);
-  if (pd)
-    dnnl_primitive_desc_destroy (pd);
-  if (!ok) {
+  if (!w2vee_dnnl_reorder (&src_md, q ? (const void *) q : (const void *) w, &dst_md,
+          pw->data, stream)) {
     g_set_error (error, W2VEE_ERROR, W2VEE_ERROR_UNSUPPORTED,
         "%s: oneDNN cannot reorder a (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") weight",
         m->path, N, K);

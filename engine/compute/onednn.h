@@ -42,6 +42,11 @@ G_BEGIN_DECLS
 #if W2VEE_HAVE_DNNL
 /* oneDNN's CPU engine, made once per process (NULL when it cannot be made). */
 dnnl_engine_t w2vee_dnnl_cpu_engine (void);
+
+/* to (in @to_md's layout) = from (in @from_md's), converted, on @stream, waited for;
+ * FALSE when oneDNN has no reorder between them or it fails. */
+gboolean w2vee_dnnl_reorder (const dnnl_memory_desc_t *from_md, const void *from,
+    const dnnl_memory_desc_t *to_md, void *to, dnnl_stream_t stream);
 #endif
 
 /* TRUE when this build has the oneDNN backend. */
