@@ -381,6 +381,11 @@ attention_head (W2veeSession *s, Scratch *sc, gsize T, gsize h)
 {
   gsize D = s->model->cfg.hidden_size, Dh = D / s->model->cfg.n_heads;
 
+  if (s->attn_bf16) {   /* bf16 and int8 sessions: the products in bf16 */
+    w2vee_attention_head_bf16 (s->q + h * Dh, s->k + h * Dh, s->v + h * Dh, D, T, Dh,
+        1.0f / sqrtf ((float) Dh), sc->scores, sc->attn_work, s->ctx + h * Dh, D);
+    return;
+  }
   /* q_h (T, Dh), k_h (T, Dh) -> scores (T, T) */
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) Dh,
       1.0f / sqrtf ((float) Dh), s->q + h * Dh, (int) D, s->k + h * Dh, (int) D, 0.0f,

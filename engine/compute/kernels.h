@@ -86,6 +86,16 @@ void w2vee_dequantize_rows (const gint32 *acc, gsize T, gsize N, const gint32 *c
     const float *row_scale, const float *wscale, const float *b, gboolean accumulate,
     gboolean gelu, float *out);
 
+/* One attention head with bf16 products (attention-bf16.c): q, k, v are (T,Dh) with row
+ * stride ld -> ctx (T,Dh) row stride ldc = softmax ((q · scale) kᵀ) v, the two products
+ * with bf16 inputs and fp32 sums, the softmax in fp32 in scores (T,T). work holds
+ * w2vee_attention_bf16_work (T, Dh) elements. Only where _supported (Dh): Dh 64 or 128
+ * on a CPU with AVX512-BF16 (else the fp32 path runs). */
+gboolean w2vee_attention_bf16_supported (gsize Dh);
+gsize w2vee_attention_bf16_work (gsize T, gsize Dh);
+void w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
+    gsize T, gsize Dh, float scale, float *scores, guint16 *work, float *ctx, gsize ldc);
+
 /* Reference twin of w2vee_conv1d: plain loops, sums in double (for tests). */
 void w2vee_conv1d_ref (const float *in, gsize C, gsize S, const float *w, gsize K,
     gsize OC, float *out, gsize T_out);

@@ -4,6 +4,7 @@
  * it) and its accessors. The forward pass is forward.c; shapes legend: session.h. */
 #include "session.h"
 #include "onednn.h"
+#include "kernels.h"
 #include "w2vee-config.h"
 
 #include <stddef.h>
@@ -131,6 +132,7 @@ typedef enum {
   DIM_CONV_ACC,    /* int8 conv encoder: 256 · max C_l (w2vee_dnnl_conv_acc_elems), else 0 */
   DIM_CONV_ROWS,   /* int8 conv encoder: max over l > 0 of block_rows[l], else 0 */
   DIM_POS_SRC,     /* Tp + Kp when the positional conv runs in bf16, else 0 */
+  DIM_ATTN_WORK,   /* w2vee_attention_bf16_work (T, Dh) with bf16 attention, else 0 */
   N_DIMS
 } Dim;
 
@@ -165,6 +167,7 @@ static const WorkspaceBuffer workspace[] = {
   PER_THREAD_OF (conv_src, guint16, DIM_CONV_SRC, DIM_ONE),
   PER_THREAD_OF (conv_acc, gint32, DIM_CONV_ACC, DIM_ONE),
   PER_THREAD (conv_row_scale, DIM_CONV_ROWS, DIM_ONE),
+  PER_THREAD_OF (attn_work, guint16, DIM_ATTN_WORK, DIM_ONE),
   SHARED (x, float, DIM_SAMPLES, DIM_ONE),
   SHARED (gn_moments, double, DIM_MOMENTS, DIM_ONE),
   SHARED (gn_scale, float, DIM_CONV_FIRST, DIM_ONE),
@@ -233,6 +236,9 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
       dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
       dims[DIM_DNNL_ROW] = 1;
     }
+    if (params_precision != W2VEE_PRECISION_FP32 &&
+        w2vee_attention_bf16_supported (D / cfg->n_heads))
+      dims[DIM_ATTN_WORK] = w2vee_attention_bf16_work (T, D / cfg->n_heads);
   }
   return pos_taps;
 }
@@ -457,6 +463,7 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->precision = params->precision;
   s->dnnl = dnnl;
   s->dnnl_conv = conv;
+  s->attn_bf16 = dims[DIM_ATTN_WORK] > 0;
   s->scratch = g_new0 (Scratch, n_threads);
   workspace_alloc (s, dims);
   s->workspace_bytes = total;

@@ -42,6 +42,8 @@ typedef struct {
                             * is set */
   gint32 *conv_acc;        /* (256, max C_l) int8 conv sums of one chunk (onednn.h) */
   float *conv_row_scale;   /* (max_(l>0) block_rows[l]) int8: a scale per window row */
+  guint16 *attn_work;      /* (w2vee_attention_bf16_work (T, Dh)) bf16 attention's packed
+                            * q, k, v and probabilities, only when attn_bf16 */
 } Scratch;
 
 struct _W2veeSession {
@@ -55,6 +57,8 @@ struct _W2veeSession {
   W2veePrecision precision;
   W2veeDnnl *dnnl;         /* the oneDNN primitives, or NULL for OpenBLAS */
   W2veeDnnlConv *dnnl_conv; /* the bf16 conv primitives, or NULL (fp32 conv) */
+  gboolean attn_bf16;      /* attention's two products in bf16 (bf16 and int8 sessions
+                            * where w2vee_attention_bf16_supported) */
 
   /* The workspace (sizes: the workspace table of session.c). */
   Scratch *scratch;        /* (n_threads) */

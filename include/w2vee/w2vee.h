@@ -327,14 +327,15 @@ typedef enum {
  * W2veePrecision:
  * @W2VEE_PRECISION_FP32: float32 everywhere (the parity suite's precision).
  * @W2VEE_PRECISION_BF16: the linear layers of the transformer and the feature
- *   projection, the conv feature encoder's layers after the first and the positional
- *   conv take bfloat16 weights and activations and accumulate in float32; oneDNN only,
- *   on CPUs with bfloat16 units (else W2VEE_ERROR_UNSUPPORTED).
+ *   projection, the conv feature encoder's layers after the first, the positional conv
+ *   and attention's two products take bfloat16 weights and activations and accumulate
+ *   in float32; oneDNN only, on CPUs with bfloat16 units (else
+ *   W2VEE_ERROR_UNSUPPORTED).
  * @W2VEE_PRECISION_INT8: the same linear layers as int8 products (u8 activations
  *   quantized per row at run time, s8 weights per output channel at first use, int32
  *   sums, float32 out), and the conv layers after the first the same way (windows
- *   quantized per row); the positional conv in bfloat16 where the CPU has bfloat16
- *   units (else float32); oneDNN only, on CPUs with VNNI (else
+ *   quantized per row); the positional conv and attention's products in bfloat16 where
+ *   the CPU has bfloat16 units (else float32); oneDNN only, on CPUs with VNNI (else
  *   W2VEE_ERROR_UNSUPPORTED).
  *
  * Numeric precision of the linear layers (docs/performance.md lists which layers).

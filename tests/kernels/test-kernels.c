@@ -328,6 +328,68 @@ test_dequantize_rows (void)
   }
 }
 
+/* Attention of one head with bf16 products against softmax ((q / 8) kᵀ) v in double,
+ * for lengths around the 16-row blocks and the 4-row query blocks (T = 1, 5, 16, 33,
+ * 100), Dh 64 and 128, inputs of wav2vec2's scale (|q|, |k| up to ~3). Skipped (with a
+ * message) on CPUs without AVX512-BF16. */
+static void
+test_attention_bf16 (void)
+{
+  static const gsize Ts[] = { 1, 5, 16, 33, 100 }, Dhs[] = { 64, 128 };
+  guint32 seed = 5;
+  gsize ti, di;
+
+  if (!w2vee_attention_bf16_supported (64)) {
+    g_test_skip ("this CPU has no AVX512-BF16");
+    return;
+  }
+  for (di = 0; di < G_N_ELEMENTS (Dhs); di++)
+    for (ti = 0; ti < G_N_ELEMENTS (Ts); ti++) {
+      gsize T = Ts[ti], Dh = Dhs[di], ld = Dh + 16, t, u, d;
+      g_autofree float *q = g_new (float, T * ld), *k = g_new (float, T * ld);
+      g_autofree float *v = g_new (float, T * ld), *ctx = g_new0 (float, T * ld);
+      g_autofree float *scores = g_new (float, T * T);
+      g_autofree guint16 *work = g_new (guint16, w2vee_attention_bf16_work (T, Dh));
+      g_autofree double *p = g_new (double, T);
+      double maxdiff = 0.0, maxref = 0.0;
+      float scale = 1.0f / sqrtf ((float) Dh);
+
+      for (t = 0; t < T * ld; t++) {
+        q[t] = rnd (&seed) * 3.0f;
+        k[t] = rnd (&seed) * 3.0f;
+        v[t] = rnd (&seed);
+      }
+      w2vee_attention_head_bf16 (q, k, v, ld, T, Dh, scale, scores, work, ctx, ld);
+      for (t = 0; t < T; t++) {
+        double m = -INFINITY, sum = 0.0;
+
+        for (u = 0; u < T; u++) {
+          double s = 0.0;
+
+          for (d = 0; d < Dh; d++)
+            s += (double) q[t * ld + d] * k[u * ld + d];
+          p[u] = s * scale;
+          m = MAX (m, p[u]);
+        }
+        for (u = 0; u < T; u++)
+          sum += (p[u] = exp (p[u] - m));
+        for (d = 0; d < Dh; d++) {
+          double c = 0.0;
+
+          for (u = 0; u < T; u++)
+            c += p[u] / sum * v[u * ld + d];
+          maxdiff = MAX (maxdiff, fabs (c - ctx[t * ld + d]));
+          maxref = MAX (maxref, fabs (c));
+        }
+        for (d = Dh; d < ld; d++)      /* the columns past the head are not written */
+          g_assert_cmpfloat (ctx[t * ld + d], ==, 0.0f);
+      }
+      g_test_message ("T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT ": max |bf16 - ref| = "
+          "%.3g of max |ref| %.3g (tol 3e-2 of it)", T, Dh, maxdiff, maxref);
+      g_assert_cmpfloat (maxdiff, <=, 3e-2 * maxref);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,5 +412,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
   g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
   g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
+  g_test_add_func ("/kernels/attention-bf16", test_attention_bf16);
   return g_test_run ();
 }

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
+/* One attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and
+ * int8 sessions (kernels.h): scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
+ * float32 sums, the softmax in float32 between them (w2vee_softmax_rows).
+ *
+ * Shapes legend: T = frames, Dh = head size (64 or 128), Tp = T rounded up to
+ * 16. vdpbf16ps multiplies pairs: lane l of acc += a[2l]·b[2l] + a[2l+1]·b[2l+1], so
+ * both products read one operand as a broadcast pair and the other packed in pairs:
+ *   qb (T, Dh)          bf16 q · scale, row-major: the pair p of row t is one dword
+ *   kp (Tp/16, Dh/2, 16, 2)  block u of 16 key rows: for each pair p of the head's
+ *                       columns, the 16 rows' pairs side by side (one zmm)
+ *   vp (Dh/16, Tp/2, 16, 2)  block d of 16 value columns: for each pair of rows
+ *                       (2p, 2p+1), the 16 columns' pairs side by side
+ *   pb (4, Tp)          four rows of P in bf16 (zero past T)
+ * Rows beyond T in kp and vp are zero, so a block's padding adds nothing.
+ */
+#include "kernels.h"
+
+#include <string.h>
+
+#define ROWS 4   /* query rows per block: 4 accumulators (scores), 4 × 4 (context) */
+
+gsize
+w2vee_attention_bf16_work (gsize T, gsize Dh)
+{
+  gsize Tp = (T + 15) / 16 * 16;
+
+  return T * Dh + 2 * Tp * Dh + ROWS * Tp;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
+#include <immintrin.h>
+
+#define W2VEE_BF16_TARGET __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+gboolean
+w2vee_attention_bf16_supported (gsize Dh)
+{
+  return Dh > 0 && Dh % 64 == 0 && Dh <= 128 && __builtin_cpu_supports ("avx512bf16") &&
+      __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512vl");
+}
+
+/* dst (n) = bf16 (src (n) · scale), to nearest even (n a multiple of 16). */
+W2VEE_BF16_TARGET static void
+to_bf16_scaled (const float *src, gsize n, float scale, guint16 *dst)
+{
+  __m512 s = _mm512_set1_ps (scale);
+  gsize x;
+
+  for (x = 0; x < n; x += 16) {
+    __m256bh v = _mm512_cvtneps_pbh (_mm512_mul_ps (_mm512_loadu_ps (src + x), s));
+
+    _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
+  }
+}
+
+/* kp from k (T, Dh) row stride ld (layout above). */
+W2VEE_BF16_TARGET static void
+pack_keys (const float *k, gsize ld, gsize T, gsize Dh, guint16 *kp)
+{
+  gsize Tp = (T + 15) / 16 * 16, u, p, l;
+  guint16 row[128];
+
+  memset (kp, 0, Tp * Dh * sizeof (guint16));
+  for (u = 0; u < T; u++) {
+    gsize blk = u / 16;
+
+    l = u % 16;
+    to_bf16_scaled (k + u * ld, Dh, 1.0f, row);
+    for (p = 0; p < Dh / 2; p++) {
+      guint16 *dst = kp + ((blk * (Dh / 2) + p) * 16 + l) * 2;
+
+      dst[0] = row[2 * p];
+      dst[1] = row[2 * p + 1];
+    }
+  }
+}
+
+/* vp from v (T, Dh) row stride ld (layout above). */
+W2VEE_BF16_TARGET static void
+pack_values (const float *v, gsize ld, gsize T, gsize Dh, guint16 *vp)
+{
+  gsize Tp = (T + 15) / 16 * 16, u, d;
+  guint16 row[128];
+
+  memset (vp, 0, Tp * Dh * sizeof (guint16));
+  for (u = 0; u < T; u++) {
+    to_bf16_scaled (v + u * ld, Dh, 1.0f, row);
+    for (d = 0; d < Dh; d++)
+      vp[(((d / 16) * (Tp / 2) + u / 2) * 16 + d % 16) * 2 + u % 2] = row[d];
+  }
+}
+
+/* scores rows [t0, t0 + ROWS) (those below T) = qb rows · kpᵀ, columns [0, T). */
+W2VEE_BF16_TARGET static void
+scores_block (const guint16 *qb, const guint16 *kp, gsize T, gsize Dh, gsize t0,
+    float *scores)
+{
+  gsize Tp = (T + 15) / 16 * 16, half = Dh / 2, ub, p, r;
+  const guint32 *q32[ROWS];
+
+  for (r = 0; r < ROWS; r++)   /* rows past T repeat the last one, never stored */
+    q32[r] = (const guint32 *) (qb + MIN (t0 + r, T - 1) * Dh);
+  for (ub = 0; ub < Tp / 16; ub++) {
+    __m512 acc0 = _mm512_setzero_ps (), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const guint16 *kb = kp + ub * half * 32;
+    __mmask16 mask = ub * 16 + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - ub * 16)) - 1);
+
+    for (p = 0; p < half; p++) {
+      __m512bh kv = (__m512bh) _mm512_loadu_si512 (kb + p * 32);
+
+      acc0 = _mm512_dpbf16_ps (acc0, (__m512bh) _mm512_set1_epi32 ((int) q32[0][p]), kv);
+      acc1 = _mm512_dpbf16_ps (acc1, (__m512bh) _mm512_set1_epi32 ((int) q32[1][p]), kv);
+      acc2 = _mm512_dpbf16_ps (acc2, (__m512bh) _mm512_set1_epi32 ((int) q32[2][p]), kv);
+      acc3 = _mm512_dpbf16_ps (acc3, (__m512bh) _mm512_set1_epi32 ((int) q32[3][p]), kv);
+    }
+    {
+      __m512 acc[ROWS] = { acc0, acc1, acc2, acc3 };
+
+      for (r = 0; r < ROWS && t0 + r < T; r++)
+        _mm512_mask_storeu_ps (scores + (t0 + r) * T + ub * 16, mask, acc[r]);
+    }
+  }
+}
+
+/* ctx rows [t0, t0 + ROWS) (those below T) = P rows (pb, bf16) · v, 64 columns at a
+ * time. */
+W2VEE_BF16_TARGET static void
+context_block (const guint16 *pb, const guint16 *vp, gsize T, gsize Dh, gsize t0,
+    float *ctx, gsize ldc)
+{
+  gsize Tp = (T + 15) / 16 * 16, pairs = Tp / 2, dg, p, r, d;
+  const guint32 *p32[ROWS];
+
+  for (r = 0; r < ROWS; r++)
+    p32[r] = (const guint32 *) (pb + r * Tp);
+  for (dg = 0; dg < Dh / 64; dg++) {
+    __m512 acc[ROWS][4];
+    const guint16 *vb[4];
+
+    for (d = 0; d < 4; d++)
+      vb[d] = vp + (dg * 4 + d) * pairs * 32;
+    for (r = 0; r < ROWS; r++)
+      for (d = 0; d < 4; d++)
+        acc[r][d] = _mm512_setzero_ps ();
+    for (p = 0; p < pairs; p++) {
+      __m512bh v0 = (__m512bh) _mm512_loadu_si512 (vb[0] + p * 32);
+      __m512bh v1 = (__m512bh) _mm512_loadu_si512 (vb[1] + p * 32);
+      __m512bh v2 = (__m512bh) _mm512_loadu_si512 (vb[2] + p * 32);
+      __m512bh v3 = (__m512bh) _mm512_loadu_si512 (vb[3] + p * 32);
+
+      for (r = 0; r < ROWS; r++) {
+        __m512bh b = (__m512bh) _mm512_set1_epi32 ((int) p32[r][p]);
+
+        acc[r][0] = _mm512_dpbf16_ps (acc[r][0], b, v0);
+        acc[r][1] = _mm512_dpbf16_ps (acc[r][1], b, v1);
+        acc[r][2] = _mm512_dpbf16_ps (acc[r][2], b, v2);
+        acc[r][3] = _mm512_dpbf16_ps (acc[r][3], b, v3);
+      }
+    }
+    for (r = 0; r < ROWS && t0 + r < T; r++)
+      for (d = 0; d < 4; d++)
+        _mm512_storeu_ps (ctx + (t0 + r) * ldc + dg * 64 + d * 16, acc[r][d]);
+  }
+}
+
+/* pb rows = bf16 of scores rows [t0, t0 + ROWS), zero past T (and for rows past T). */
+W2VEE_BF16_TARGET static void
+probabilities_block (const float *scores, gsize T, gsize t0, guint16 *pb)
+{
+  gsize Tp = (T + 15) / 16 * 16, r, x;
+
+  memset (pb, 0, ROWS * Tp * sizeof (guint16));
+  for (r = 0; r < ROWS && t0 + r < T; r++) {
+    const float *row = scores + (t0 + r) * T;
+    guint16 *dst = pb + r * Tp;
+
+    for (x = 0; x + 16 <= T; x += 16) {
+      __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (row + x));
+
+      _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
+    }
+    if (x < T) {
+      __mmask16 mask = (__mmask16) ((1u << (T - x)) - 1);
+      __m256bh v = _mm512_cvtneps_pbh (_mm512_maskz_loadu_ps (mask, row + x));
+
+      _mm256_mask_storeu_epi16 (dst + x, mask, (__m256i) v);
+    }
+  }
+}
+
+void
+w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
+    gsize T, gsize Dh, float scale, float *scores, guint16 *work, float *ctx, gsize ldc)
+{
+  gsize Tp = (T + 15) / 16 * 16, t;
+  guint16 *qb = work, *kp = qb + T * Dh, *vp = kp + Tp * Dh, *pb = vp + Tp * Dh;
+
+  if (T == 0)
+    return;
+  for (t = 0; t < T; t++)
+    to_bf16_scaled (q + t * ld, Dh, scale, qb + t * Dh);
+  pack_keys (k, ld, T, Dh, kp);
+  pack_values (v, ld, T, Dh, vp);
+  for (t = 0; t < T; t += ROWS)
+    scores_block (qb, kp, T, Dh, t, scores);
+  w2vee_softmax_rows (scores, T, T, T);
+  for (t = 0; t < T; t += ROWS) {
+    probabilities_block (scores, T, t, pb);
+    context_block (pb, vp, T, Dh, t, ctx, ldc);
+  }
+}
+
+#else /* another compiler or CPU family: the float32 path runs */
+
+gboolean
+w2vee_attention_bf16_supported (gsize Dh)
+{
+  return FALSE;
+}
+
+void
+w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
+    gsize T, gsize Dh, float scale, float *scores, guint16 *work, float *ctx, gsize ldc)
+{
+  g_return_if_reached ();
+}
+
+#endif
