@@ -394,6 +394,9 @@ main (int argc, char **argv)
   gst_object_unref (asr);
   gst_object_unref (src);
   gst_object_unref (pipeline);
+  /* a pad task's thread drops its last reference to the task just after the join:
+   * wait for those threads, or the tracer could list (and race with) a dying task */
+  gst_task_cleanup_all ();
   if (out)
     fclose (out);
 
