@@ -145,7 +145,6 @@ release_mapped (const W2veeModel *m, const void *p, gsize bytes)
     madvise ((void *) a, b - a, MADV_DONTNEED);
 }
 
-/* Reorders the (N, K) row-major f32 weight @w into a new PreparedWeight. */
 gboolean
 w2vee_dnnl_reorder (const dnnl_memory_desc_t *from_md, const void *from,
     const dnnl_memory_desc_t *to_md, void *to, dnnl_stream_t stream)
@@ -178,6 +177,7 @@ w2vee_dnnl_reorder (const dnnl_memory_desc_t *from_md, const void *from,
   return ok;
 }
 
+/* Reorders the (N, K) row-major f32 weight @w into a new PreparedWeight. */
 static PreparedWeight *
 prepare_weight (const W2veeModel *m, const float *w, gsize K, gsize N,
     W2veePrecision precision, dnnl_stream_t stream, GError **error)
