@@ -580,8 +580,10 @@ w2vee_dnnl_pos_conv (W2veeSession *s, gsize T)
 {
   PosJob j = { .s = s, .T = T };
 
-  if (s->dnnl_conv == NULL || !s->dnnl_conv->pos.on || T == 0)
+  if (s->dnnl_conv == NULL || !s->dnnl_conv->pos.on)
     return FALSE;
+  if (T == 0)
+    return TRUE;
   w2vee_pool_run (s->pool, pos_fill_part, &j);
   w2vee_pool_run (s->pool, pos_conv_part, &j);
   return TRUE;

@@ -159,7 +159,8 @@ gboolean w2vee_dnnl_pos_conv_enabled (W2veePrecision precision);
 gboolean w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c);
 
 /* tmp (T, D) = the positional conv of h (T, D), before its bias, by the whole team.
- * FALSE (nothing computed) when the session does not run it in bf16. */
+ * FALSE (nothing computed) when the session does not run it in bf16; such sessions
+ * have no buffer for the sgemm path (pos_dup). */
 gboolean w2vee_dnnl_pos_conv (W2veeSession *s, gsize T);
 
 /* Raw output out (rows, C_out) of conv layer @l for its input @in, by team member

@@ -120,7 +120,7 @@ typedef enum {
   DIM_PATCH,       /* block_rows[0] · K_0: conv layer 0's input windows for one block */
   DIM_WINO_IN,     /* max over Winograd layers l of block_rows[l]/2 · C_(l-1) */
   DIM_WINO_OUT,    /* max over Winograd layers l of block_rows[l]/2 · C_l */
-  DIM_POS_ROWS,    /* T + Kp: rows of pos_dup */
+  DIM_POS_ROWS,    /* T + Kp: rows of pos_dup (0 when the positional conv runs in bf16) */
   DIM_POS_COLS,    /* pos_taps · Cg: one row of pos_dup */
   DIM_MOMENTS,     /* K_0 + K_0² */
   DIM_DNNL_SCRATCH, /* floats of oneDNN scratchpad per member (0 for OpenBLAS) */
@@ -230,8 +230,10 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
             conv != NULL ? w2vee_dnnl_conv_scratch_bytes (conv) : 0) + 3) / sizeof (float);
     dims[DIM_DNNL_SRC] = w2vee_dnnl_staging_cols (dnnl);
     dims[DIM_CONV_ACC] = conv != NULL ? w2vee_dnnl_conv_acc_elems (conv) : 0;
-    if (conv != NULL && w2vee_dnnl_pos_conv_on (conv))
+    if (conv != NULL && w2vee_dnnl_pos_conv_on (conv)) {
       dims[DIM_POS_SRC] = dims[DIM_FRAMES_PAD] + cfg->pos_kernel;
+      dims[DIM_POS_ROWS] = 0;     /* the sgemm path's pos_dup is never used */
+    }
     if (params_precision == W2VEE_PRECISION_INT8) {
       dims[DIM_DNNL_ACC] = MAX (cfg->intermediate_size, D);
       dims[DIM_DNNL_ROW] = 1;

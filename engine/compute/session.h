@@ -35,7 +35,8 @@ typedef struct {
   float *wino_d1, *wino_d3; /* (block_rows/2, C_in) Winograd input differences */
   float *wino_m2;          /* (block_rows/2, C_out) the product shared by output pairs */
   float *scores;           /* (T, T) attention of one head */
-  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side by side */
+  float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side
+                            * by side (one element when the positional conv is bf16) */
   float *dnnl_scratch;     /* oneDNN's scratchpad of this member (w2vee_dnnl_scratch_bytes) */
   guint16 *conv_src;       /* (max_(l>0) block_rows[l] · K_l · C_(l-1)) bf16 conv windows
                             * (onednn.h; int8: u8 in its first half), only when dnnl_conv
