@@ -22,13 +22,19 @@
 #define CHUNK 256                      /* rows of the largest */
 #define N_BUCKETS (CHUNK / ROW_STEP)
 
+/* One primitive per row bucket, shared by the members, and each member's memory
+ * objects for them (pointed at its buffers on every call). */
+typedef struct {
+  dnnl_primitive_t prim[N_BUCKETS];    /* bucket b: (b + 1) · ROW_STEP output rows */
+  struct BucketMember {
+    dnnl_memory_t src[N_BUCKETS], dst[N_BUCKETS], scratch[N_BUCKETS], wei;
+  } *members;                          /* (n_threads) */
+} Buckets;
+
 typedef struct {
   gsize KC, N;
   gboolean slow;                       /* a bucket got no brgemm kernel: fp32 kernels */
-  dnnl_primitive_t prim[N_BUCKETS];    /* (bucket rows, KC) · (KC, N), shared by members */
-  struct ShapeMember {                 /* member i's memory objects, pointed per call */
-    dnnl_memory_t src[N_BUCKETS], dst[N_BUCKETS], scratch[N_BUCKETS], wei;
-  } *members;                          /* (n_threads) */
+  Buckets bk;                          /* (rows, KC) · (KC, N) */
 } Shape;
 
 /* The positional conv in bf16 (w2vee_dnnl_pos_conv): one grouped convolution primitive
@@ -37,10 +43,7 @@ typedef struct {
 typedef struct {
   gboolean on;                         /* the prepared weights exist and every bucket
                                         * got brgconv with their layout */
-  dnnl_primitive_t prim[N_BUCKETS];    /* R = (b + 1) · ROW_STEP output rows */
-  struct PosMember {
-    dnnl_memory_t src[N_BUCKETS], dst[N_BUCKETS], scratch[N_BUCKETS], wei;
-  } *members;                          /* (n_threads) */
+  Buckets bk;                          /* R = (b + 1) · ROW_STEP output rows */
   gconstpointer wei;                   /* the model's prepared bf16 weights */
 } PosConv;
 
@@ -61,13 +64,19 @@ struct _W2veeDnnlConv {
   gsize scratch_bytes;                 /* the largest scratchpad of any primitive */
 };
 
+static gboolean
+cpu_has_bf16 (void)
+{
+  return (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
+      dnnl_cpu_isa_avx512_core_bf16;
+}
+
 gboolean
 w2vee_dnnl_conv_enabled (W2veePrecision precision)
 {
   /* int8 sessions exist only where the CPU has VNNI (onednn.c checks) */
-  return precision == W2VEE_PRECISION_INT8 || (precision == W2VEE_PRECISION_BF16 &&
-      (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
-      dnnl_cpu_isa_avx512_core_bf16);
+  return precision == W2VEE_PRECISION_INT8 ||
+      (precision == W2VEE_PRECISION_BF16 && cpu_has_bf16 ());
 }
 
 gboolean
@@ -79,9 +88,90 @@ w2vee_dnnl_conv_layer_runs (const W2veeConvLayer *c)
 gboolean
 w2vee_dnnl_pos_conv_enabled (W2veePrecision precision)
 {
-  return precision != W2VEE_PRECISION_FP32 &&
-      (dnnl_get_effective_cpu_isa () & dnnl_cpu_isa_avx512_core_bf16) ==
-      dnnl_cpu_isa_avx512_core_bf16;
+  return precision != W2VEE_PRECISION_FP32 && cpu_has_bf16 ();
+}
+
+/* Bucket @b of @bk: its primitive from @pd and every member's memory objects (the
+ * weights' with bucket 0), the largest scratchpad kept in c->scratch_bytes. */
+static gboolean
+buckets_add (W2veeDnnlConv *c, Buckets *bk, guint b, const_dnnl_primitive_desc_t pd)
+{
+  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
+  const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md (pd, dnnl_query_src_md, 0);
+  const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_dst_md, 0);
+  const dnnl_memory_desc_t *wei_md =
+      dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
+  const dnnl_memory_desc_t *scratch_md =
+      dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
+  gboolean ok;
+  guint i;
+
+  if (bk->members == NULL)
+    bk->members = g_new0 (struct BucketMember, c->n_threads);
+  c->scratch_bytes = MAX (c->scratch_bytes, dnnl_memory_desc_get_size (scratch_md));
+  ok = dnnl_primitive_create (&bk->prim[b], pd) == dnnl_success;
+  for (i = 0; ok && i < c->n_threads; i++) {
+    struct BucketMember *mb = &bk->members[i];
+
+    ok = dnnl_memory_create (&mb->src[b], src_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        dnnl_memory_create (&mb->dst[b], dst_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        dnnl_memory_create (&mb->scratch[b], scratch_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success &&
+        (b > 0 || dnnl_memory_create (&mb->wei, wei_md, engine, DNNL_MEMORY_NONE) ==
+        dnnl_success);
+  }
+  return ok;
+}
+
+/* Runs bucket @b of @bk for team member @member on src, wei -> dst. The primitives
+ * were made for these very arguments: a failure is a bug (a critical). */
+static void
+buckets_run (W2veeDnnlConv *c, const Buckets *bk, guint member, guint b,
+    const void *src, const void *wei, void *dst, void *scratch)
+{
+  const struct BucketMember *mb = &bk->members[member];
+  dnnl_exec_arg_t args[] = {
+    { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
+    { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
+  };
+  dnnl_status_t st;
+
+  dnnl_memory_set_data_handle (mb->src[b], (void *) src);
+  dnnl_memory_set_data_handle (mb->wei, (void *) wei);
+  dnnl_memory_set_data_handle (mb->dst[b], dst);
+  dnnl_memory_set_data_handle (mb->scratch[b], scratch);
+  st = dnnl_primitive_execute (bk->prim[b], c->streams[member], G_N_ELEMENTS (args), args);
+  if (G_UNLIKELY (st != dnnl_success))
+    g_critical ("oneDNN primitive of %u rows failed: %d", (b + 1) * ROW_STEP, (int) st);
+}
+
+static void
+memory_clear (dnnl_memory_t *m)
+{
+  if (*m)
+    dnnl_memory_destroy (*m);
+  *m = NULL;
+}
+
+static void
+buckets_clear (Buckets *bk, guint n_threads)
+{
+  guint b, i;
+
+  for (b = 0; b < N_BUCKETS; b++)
+    if (bk->prim[b])
+      dnnl_primitive_destroy (bk->prim[b]);
+  for (i = 0; bk->members != NULL && i < n_threads; i++) {
+    for (b = 0; b < N_BUCKETS; b++) {
+      memory_clear (&bk->members[i].src[b]);
+      memory_clear (&bk->members[i].dst[b]);
+      memory_clear (&bk->members[i].scratch[b]);
+    }
+    memory_clear (&bk->members[i].wei);
+  }
+  g_free (bk->members);
 }
 
 /* Bucket @b (rows (b + 1) · ROW_STEP) of @sh: the primitive and every member's memory;
@@ -94,13 +184,11 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
   dnnl_dims_t src_dims = { M, (dnnl_dim_t) sh->KC }, dst_dims = { M, (dnnl_dim_t) sh->N };
   dnnl_dims_t wei_dims = { (dnnl_dim_t) sh->KC, (dnnl_dim_t) sh->N };
   dnnl_memory_desc_t src_md, wei_md, dst_md;
-  const dnnl_memory_desc_t *scratch_md = NULL;
   dnnl_matmul_desc_t desc;
   dnnl_primitive_attr_t attr = NULL;
   dnnl_primitive_desc_t pd = NULL;
   const char *impl = "";
   gboolean ok;
-  guint i;
 
   dnnl_memory_desc_init_by_tag (&src_md, 2, src_dims, c->int8 ? dnnl_u8 : dnnl_bf16,
       dnnl_ab);
@@ -123,23 +211,7 @@ shape_bucket_new (W2veeDnnlConv *c, Shape *sh, guint b)
     sh->slow = TRUE;
     ok = FALSE;
   }
-  ok = ok && dnnl_primitive_create (&sh->prim[b], pd) == dnnl_success;
-  if (ok) {
-    scratch_md = dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
-    c->scratch_bytes = MAX (c->scratch_bytes, dnnl_memory_desc_get_size (scratch_md));
-  }
-  for (i = 0; ok && i < c->n_threads; i++) {
-    struct ShapeMember *mb = &sh->members[i];
-
-    ok = dnnl_memory_create (&mb->src[b], &src_md, engine, DNNL_MEMORY_NONE) ==
-        dnnl_success &&
-        dnnl_memory_create (&mb->dst[b], &dst_md, engine, DNNL_MEMORY_NONE) ==
-        dnnl_success &&
-        dnnl_memory_create (&mb->scratch[b], scratch_md, engine, DNNL_MEMORY_NONE) ==
-        dnnl_success &&
-        (b > 0 || dnnl_memory_create (&mb->wei, &wei_md, engine, DNNL_MEMORY_NONE) ==
-        dnnl_success);
-  }
+  ok = ok && buckets_add (c, &sh->bk, b, pd);
   if (attr)
     dnnl_primitive_attr_destroy (attr);
   if (pd)
@@ -232,48 +304,28 @@ w2vee_dnnl_pos_conv_prepare (const W2veeModel *m, dnnl_stream_t stream, gsize *b
 static gboolean
 pos_new (W2veeDnnlConv *c, const W2veeDnnl *d, const W2veeModel *model)
 {
-  dnnl_engine_t engine = w2vee_dnnl_cpu_engine ();
   dnnl_primitive_desc_t pd = NULL, pd_any = NULL;
   dnnl_memory_desc_t wei_md;
   gboolean ok = TRUE;
-  guint b, i;
+  guint b;
 
   c->pos.wei = w2vee_dnnl_prepared_data (d, model->pos_w);
   if (c->pos.wei == NULL || !pos_pd_new (model, CHUNK, &pd_any))
     return TRUE;
   wei_md = *dnnl_primitive_desc_query_md (pd_any, dnnl_query_weights_md, 0);
   dnnl_primitive_desc_destroy (pd_any);
-  c->pos.members = g_new0 (struct PosMember, c->n_threads);
   for (b = 0; ok && b < N_BUCKETS; b++) {
-    const dnnl_memory_desc_t *src_md, *dst_md, *scratch_md, *w_md;
-
     /* the layout oneDNN prefers for every bucket must be the prepared one */
     if (!pos_pd_new (model, (b + 1) * ROW_STEP, &pd))
       return TRUE;
-    w_md = dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 0);
-    if (!dnnl_memory_desc_equal (w_md, &wei_md)) {
+    if (!dnnl_memory_desc_equal (dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md,
+                0), &wei_md)) {
       g_debug ("oneDNN wants another weight layout for %u rows of the positional conv: "
           "it stays on the fp32 kernels", (b + 1) * ROW_STEP);
       dnnl_primitive_desc_destroy (pd);
       return TRUE;
     }
-    src_md = dnnl_primitive_desc_query_md (pd, dnnl_query_src_md, 0);
-    dst_md = dnnl_primitive_desc_query_md (pd, dnnl_query_dst_md, 0);
-    scratch_md = dnnl_primitive_desc_query_md (pd, dnnl_query_scratchpad_md, 0);
-    c->scratch_bytes = MAX (c->scratch_bytes, dnnl_memory_desc_get_size (scratch_md));
-    ok = dnnl_primitive_create (&c->pos.prim[b], pd) == dnnl_success;
-    for (i = 0; ok && i < c->n_threads; i++) {
-      struct PosMember *mb = &c->pos.members[i];
-
-      ok = dnnl_memory_create (&mb->src[b], src_md, engine, DNNL_MEMORY_NONE) ==
-          dnnl_success &&
-          dnnl_memory_create (&mb->dst[b], dst_md, engine, DNNL_MEMORY_NONE) ==
-          dnnl_success &&
-          dnnl_memory_create (&mb->scratch[b], scratch_md, engine, DNNL_MEMORY_NONE) ==
-          dnnl_success &&
-          (b > 0 || dnnl_memory_create (&mb->wei, w_md, engine, DNNL_MEMORY_NONE) ==
-          dnnl_success);
-    }
+    ok = buckets_add (c, &c->pos.bk, b, pd);
     dnnl_primitive_desc_destroy (pd);
   }
   c->pos.on = ok;
@@ -311,7 +363,6 @@ w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_thread
 
       sh->KC = KC;
       sh->N = cl->c_out;
-      sh->members = g_new0 (struct ShapeMember, n_threads);
       for (b = 0; ok && !sh->slow && b < N_BUCKETS; b++)
         ok = shape_bucket_new (c, sh, b);
     }
@@ -345,49 +396,16 @@ w2vee_dnnl_conv_new (const W2veeDnnl *d, const W2veeModel *model, guint n_thread
   return c;
 }
 
-static void
-memory_clear (dnnl_memory_t *m)
-{
-  if (*m)
-    dnnl_memory_destroy (*m);
-  *m = NULL;
-}
-
 void
 w2vee_dnnl_conv_free (W2veeDnnlConv *c)
 {
-  guint k, i, b;
+  guint k, i;
 
   if (c == NULL)
     return;
-  for (k = 0; k < c->n_shapes; k++) {
-    Shape *sh = &c->shapes[k];
-
-    for (b = 0; b < N_BUCKETS; b++)
-      if (sh->prim[b])
-        dnnl_primitive_destroy (sh->prim[b]);
-    for (i = 0; i < c->n_threads; i++) {
-      for (b = 0; b < N_BUCKETS; b++) {
-        memory_clear (&sh->members[i].src[b]);
-        memory_clear (&sh->members[i].dst[b]);
-        memory_clear (&sh->members[i].scratch[b]);
-      }
-      memory_clear (&sh->members[i].wei);
-    }
-    g_free (sh->members);
-  }
-  for (b = 0; b < N_BUCKETS; b++)
-    if (c->pos.prim[b])
-      dnnl_primitive_destroy (c->pos.prim[b]);
-  for (i = 0; c->pos.members != NULL && i < c->n_threads; i++) {
-    for (b = 0; b < N_BUCKETS; b++) {
-      memory_clear (&c->pos.members[i].src[b]);
-      memory_clear (&c->pos.members[i].dst[b]);
-      memory_clear (&c->pos.members[i].scratch[b]);
-    }
-    memory_clear (&c->pos.members[i].wei);
-  }
-  g_free (c->pos.members);
+  for (k = 0; k < c->n_shapes; k++)
+    buckets_clear (&c->shapes[k].bk, c->n_threads);
+  buckets_clear (&c->pos.bk, c->n_threads);
   for (i = 0; c->streams != NULL && i < c->n_threads; i++)
     if (c->streams[i])
       dnnl_stream_destroy (c->streams[i]);
@@ -421,24 +439,11 @@ static void
 run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
     Scratch *sc, gsize l, float *out)
 {
-  const struct ShapeMember *mb = &sh->members[member];
-  dnnl_exec_arg_t args[] = {
-    { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
-    { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
-  };
-  dnnl_status_t st;
-
   gsize esize = c->int8 ? sizeof (guint8) : sizeof (guint16);
 
-  dnnl_memory_set_data_handle (mb->src[b], (char *) sc->conv_src + t0 * sh->KC * esize);
-  dnnl_memory_set_data_handle (mb->dst[b], c->int8 ? (void *) sc->conv_acc :
-      (void *) (out + t0 * sh->N));
-  dnnl_memory_set_data_handle (mb->scratch[b], sc->dnnl_scratch);
-  st = dnnl_primitive_execute (sh->prim[b], c->streams[member], G_N_ELEMENTS (args), args);
-  /* the primitives were made for these very arguments: a failure is a bug */
-  if (G_UNLIKELY (st != dnnl_success))
-    g_critical ("oneDNN %s conv matmul (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
-        ") failed: %d", c->int8 ? "int8" : "bf16", sh->KC, sh->N, (int) st);
+  buckets_run (c, &sh->bk, member, b, (char *) sc->conv_src + t0 * sh->KC * esize,
+      c->wei[l], c->int8 ? (void *) sc->conv_acc : (void *) (out + t0 * sh->N),
+      sc->dnnl_scratch);
   if (c->int8)
     w2vee_dequantize_rows (sc->conv_acc, (b + 1) * ROW_STEP, sh->N, c->colsum[l],
         sc->conv_row_scale + t0, c->scale[l], c->zero_bias, FALSE, FALSE,
@@ -500,7 +505,6 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
       row_to_bf16 (in + t * step, KC, sc->conv_src + t * KC);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
-  dnnl_memory_set_data_handle (sh->members[member].wei, (void *) c->wei[l]);
   for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
     run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, out);
   rest = rows - t0;
@@ -545,7 +549,6 @@ pos_conv_part (gpointer data, guint i, guint n)
   PosJob *j = data;
   W2veeSession *s = j->s;
   W2veeDnnlConv *c = s->dnnl_conv;
-  const struct PosMember *mb = &c->pos.members[i];
   gsize D = s->model->cfg.hidden_size, r0, r1, t0;
   int threads;
 
@@ -555,23 +558,9 @@ pos_conv_part (gpointer data, guint i, guint n)
   r1 = (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP;
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
-  dnnl_memory_set_data_handle (mb->wei, (void *) c->pos.wei);
-  for (t0 = r0; t0 < r1; t0 += CHUNK) {
-    guint b = (guint) (MIN (CHUNK, r1 - t0) / ROW_STEP - 1);
-    dnnl_exec_arg_t args[] = {
-      { DNNL_ARG_SRC, mb->src[b] }, { DNNL_ARG_WEIGHTS, mb->wei },
-      { DNNL_ARG_DST, mb->dst[b] }, { DNNL_ARG_SCRATCHPAD, mb->scratch[b] },
-    };
-    dnnl_status_t st;
-
-    dnnl_memory_set_data_handle (mb->src[b], s->pos_src + t0 * D);
-    dnnl_memory_set_data_handle (mb->dst[b], s->tmp + t0 * D);
-    dnnl_memory_set_data_handle (mb->scratch[b], s->scratch[i].dnnl_scratch);
-    st = dnnl_primitive_execute (c->pos.prim[b], c->streams[i], G_N_ELEMENTS (args), args);
-    /* the primitives were made for these very arguments: a failure is a bug */
-    if (G_UNLIKELY (st != dnnl_success))
-      g_critical ("oneDNN bf16 positional conv failed: %d", (int) st);
-  }
+  for (t0 = r0; t0 < r1; t0 += CHUNK)
+    buckets_run (c, &c->pos.bk, i, (guint) (MIN (CHUNK, r1 - t0) / ROW_STEP - 1),
+        s->pos_src + t0 * D, c->pos.wei, s->tmp + t0 * D, s->scratch[i].dnnl_scratch);
   omp_set_num_threads (threads);
 }
 
