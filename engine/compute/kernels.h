@@ -11,6 +11,7 @@
 #define W2VEE_KERNELS_H
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,17 @@ void w2vee_normalize (const float *in, gsize n, float *out);
 float w2vee_gelu_fast (float x);
 float w2vee_gelu_ref (float x);
 
+/* Rounds f32 to bf16, to nearest even (finite inputs). */
+static inline guint16
+w2vee_to_bf16 (float x)
+{
+  guint32 u;
+
+  memcpy (&u, &x, sizeof (u));
+  u += 0x7fff + ((u >> 16) & 1);
+  return (guint16) (u >> 16);
+}
+
 /* int8 activations. in is (T,K) with row stride ldi (rows may overlap: the windows of a
  * conv layer) -> q is (T,K) u8 = rint (x / s) + 128 and scale (T) =
  * s = max |row| / 127 per row (1 for an all-zero row): round to nearest even, as lrintf
@@ -86,7 +98,13 @@ void w2vee_dequantize_rows (const gint32 *acc, gsize T, gsize N, const gint32 *c
     const float *row_scale, const float *wscale, const float *b, gboolean accumulate,
     gboolean gelu, float *out);
 
-/* One attention head with bf16 products (attention-bf16.c): q, k, v are (T,Dh) with row
+/* bfloat16 kernels (kernels-bf16.c), for CPUs with AVX512-BF16 only.
+ *
+ * dst (n) = bf16 (src (n) · scale), to nearest even, by the CPU's own conversion
+ * (vcvtneps2bf16; other compilers: one value at a time with w2vee_to_bf16). */
+void w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst);
+
+/* One attention head with bf16 products: q, k, v are (T,Dh) with row
  * stride ld -> ctx (T,Dh) row stride ldc = softmax ((q · scale) kᵀ) v, the two products
  * with bf16 inputs and fp32 sums, the softmax in fp32 in scores (T,T). work holds
  * w2vee_attention_bf16_work (T, Dh) elements. Only where _supported (Dh): Dh 64 or 128

@@ -450,35 +450,6 @@ run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
         out + t0 * sh->N);
 }
 
-/* dst (n) = bf16 (src (n)), to nearest even: with the CPU's own conversion (it has
- * bf16 units, or this path is off), 16 at a time; else (other compilers) one by one. */
-#if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
-#include <immintrin.h>
-
-__attribute__ ((target ("avx512f,avx512bf16"))) static void
-row_to_bf16 (const float *src, gsize n, guint16 *dst)
-{
-  gsize x = 0;
-
-  for (; x + 16 <= n; x += 16) {
-    __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (src + x));
-
-    _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
-  }
-  for (; x < n; x++)
-    dst[x] = w2vee_to_bf16 (src[x]);
-}
-#else
-static void
-row_to_bf16 (const float *src, gsize n, guint16 *dst)
-{
-  gsize x;
-
-  for (x = 0; x < n; x++)
-    dst[x] = w2vee_to_bf16 (src[x]);
-}
-#endif
-
 gboolean
 w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
     gsize rows)
@@ -502,7 +473,7 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
         sc->conv_row_scale);
   else
     for (t = 0; t < rows; t++)
-      row_to_bf16 (in + t * step, KC, sc->conv_src + t * KC);
+      w2vee_bf16_row (in + t * step, KC, 1.0f, sc->conv_src + t * KC);
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
@@ -535,7 +506,7 @@ pos_fill_part (gpointer data, guint i, guint n)
   w2vee_split (rows, i, n, 1, &u0, &u1);
   for (u = u0; u < u1; u++) {
     if (u >= pad && u - pad < j->T)
-      row_to_bf16 (s->h + (u - pad) * D, D, s->pos_src + u * D);
+      w2vee_bf16_row (s->h + (u - pad) * D, D, 1.0f, s->pos_src + u * D);
     else
       memset (s->pos_src + u * D, 0, D * sizeof (guint16));
   }

@@ -27,6 +27,7 @@
 #define W2VEE_ONEDNN_H
 
 #include "session.h"
+#include "kernels.h"
 #include "w2vee-config.h"
 
 #include <string.h>
@@ -83,17 +84,6 @@ gconstpointer w2vee_dnnl_prepared_data (const W2veeDnnl *d, const float *w);
  * n = scale[n] · its s8 row) and the sums of each s8 row (N); FALSE for any other. */
 gboolean w2vee_dnnl_prepared_int8 (const W2veeDnnl *d, const float *w,
     const float **scale, const gint32 **colsum);
-
-/* Rounds f32 to bf16, to nearest even (finite inputs). */
-static inline guint16
-w2vee_to_bf16 (float x)
-{
-  guint32 u;
-
-  memcpy (&u, &x, sizeof (u));
-  u += 0x7fff + ((u >> 16) & 1);
-  return (guint16) (u >> 16);
-}
 
 /* ------------------------------------------------------------------------- */
 /* The conv feature encoder in bf16 (onednn-conv.c)                          */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  * SPDX-FileCopyrightText: 2026 The gst-wav2vec2ee authors (AUTHORS) */
-/* One attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and
- * int8 sessions (kernels.h): scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
+/* The engine's bfloat16 kernels (kernels.h): the conversion of a row to bf16, and one
+ * attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and int8
+ * sessions: scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
  * float32 sums, the softmax in float32 between them (w2vee_softmax_rows).
  *
  * Shapes legend: T = frames, Dh = head size (64 or 128), Tp = T rounded up to
@@ -41,17 +42,23 @@ w2vee_attention_bf16_supported (gsize Dh)
       __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512vl");
 }
 
-/* dst (n) = bf16 (src (n) · scale), to nearest even (n a multiple of 16). */
-W2VEE_BF16_TARGET static void
-to_bf16_scaled (const float *src, gsize n, float scale, guint16 *dst)
+W2VEE_BF16_TARGET void
+w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst)
 {
   __m512 s = _mm512_set1_ps (scale);
   gsize x;
 
-  for (x = 0; x < n; x += 16) {
+  for (x = 0; x + 16 <= n; x += 16) {
     __m256bh v = _mm512_cvtneps_pbh (_mm512_mul_ps (_mm512_loadu_ps (src + x), s));
 
     _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
+  }
+  if (x < n) {
+    __mmask16 mask = (__mmask16) ((1u << (n - x)) - 1);
+    __m256bh v = _mm512_cvtneps_pbh (_mm512_mul_ps (_mm512_maskz_loadu_ps (mask, src + x),
+            s));
+
+    _mm256_mask_storeu_epi16 (dst + x, mask, (__m256i) v);
   }
 }
 
@@ -67,7 +74,7 @@ pack_keys (const float *k, gsize ld, gsize T, gsize Dh, guint16 *kp)
     gsize blk = u / 16;
 
     l = u % 16;
-    to_bf16_scaled (k + u * ld, Dh, 1.0f, row);
+    w2vee_bf16_row (k + u * ld, Dh, 1.0f, row);
     for (p = 0; p < Dh / 2; p++) {
       guint16 *dst = kp + ((blk * (Dh / 2) + p) * 16 + l) * 2;
 
@@ -86,7 +93,7 @@ pack_values (const float *v, gsize ld, gsize T, gsize Dh, guint16 *vp)
 
   memset (vp, 0, Tp * Dh * sizeof (guint16));
   for (u = 0; u < T; u++) {
-    to_bf16_scaled (v + u * ld, Dh, 1.0f, row);
+    w2vee_bf16_row (v + u * ld, Dh, 1.0f, row);
     for (d = 0; d < Dh; d++)
       vp[(((d / 16) * (Tp / 2) + u / 2) * 16 + d % 16) * 2 + u % 2] = row[d];
   }
@@ -169,24 +176,14 @@ context_block (const guint16 *pb, const guint16 *vp, gsize T, gsize Dh, gsize t0
 W2VEE_BF16_TARGET static void
 probabilities_block (const float *scores, gsize T, gsize t0, guint16 *pb)
 {
-  gsize Tp = (T + 15) / 16 * 16, r, x;
+  gsize Tp = (T + 15) / 16 * 16, r;
 
   memset (pb, 0, ROWS * Tp * sizeof (guint16));
   for (r = 0; r < ROWS && t0 + r < T; r++) {
     const float *row = scores + (t0 + r) * T;
     guint16 *dst = pb + r * Tp;
 
-    for (x = 0; x + 16 <= T; x += 16) {
-      __m256bh v = _mm512_cvtneps_pbh (_mm512_loadu_ps (row + x));
-
-      _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) v);
-    }
-    if (x < T) {
-      __mmask16 mask = (__mmask16) ((1u << (T - x)) - 1);
-      __m256bh v = _mm512_cvtneps_pbh (_mm512_maskz_loadu_ps (mask, row + x));
-
-      _mm256_mask_storeu_epi16 (dst + x, mask, (__m256i) v);
-    }
+    w2vee_bf16_row (row, T, 1.0f, dst);
   }
 }
 
@@ -200,7 +197,7 @@ w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize
   if (T == 0)
     return;
   for (t = 0; t < T; t++)
-    to_bf16_scaled (q + t * ld, Dh, scale, qb + t * Dh);
+    w2vee_bf16_row (q + t * ld, Dh, scale, qb + t * Dh);
   pack_keys (k, ld, T, Dh, kp);
   pack_values (v, ld, T, Dh, vp);
   for (t = 0; t < T; t += ROWS)
@@ -212,7 +209,16 @@ w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize
   }
 }
 
-#else /* another compiler or CPU family: the float32 path runs */
+#else /* another compiler or CPU family: the float32 path runs the attention */
+
+void
+w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst)
+{
+  gsize x;
+
+  for (x = 0; x < n; x++)
+    dst[x] = w2vee_to_bf16 (src[x] * scale);
+}
 
 gboolean
 w2vee_attention_bf16_supported (gsize Dh)
