@@ -98,24 +98,30 @@ on_sync (GstBus * bus, GstMessage * message, gpointer user_data)
   return GST_BUS_DROP;
 }
 
-/* A size line of /proc/self/status (VmRSS, RssAnon, RssFile) in KiB; -1 if absent. */
-static long
-status_kib (const char *key)
+/* The process's resident set from one read of /proc/self/status, in KiB (-1 where a
+ * line is absent): VmRSS and its anonymous and file-backed parts. */
+typedef struct {
+  long rss, anon, file;
+} Resident;
+
+static Resident
+read_resident (void)
 {
+  static const char *const keys[] = { "VmRSS:", "RssAnon:", "RssFile:" };
+  Resident r = { -1, -1, -1 };
+  long *values[] = { &r.rss, &r.anon, &r.file };
   char line[256];
-  size_t n = strlen (key);
-  long v = -1;
   FILE *f = fopen ("/proc/self/status", "r");
+  guint k;
 
   if (!f)
-    return -1;
+    return r;
   while (fgets (line, sizeof line, f))
-    if (strncmp (line, key, n) == 0 && line[n] == ':') {
-      v = strtol (line + n + 1, NULL, 10);
-      break;
-    }
+    for (k = 0; k < G_N_ELEMENTS (keys); k++)
+      if (g_str_has_prefix (line, keys[k]))
+        *values[k] = strtol (line + strlen (keys[k]), NULL, 10);
   fclose (f);
-  return v;
+  return r;
 }
 
 /* Runs argv (a NULL-terminated list); FALSE with a message on failure. */
@@ -346,12 +352,13 @@ main (int argc, char **argv)
     if (now >= next_sample) {
       struct mallinfo2 m = mallinfo2 ();
       guint64 level = gst_app_src_get_current_level_bytes (GST_APP_SRC (src));
-      Sample s = { (now - t0) / 1e6, status_kib ("VmRSS") };
+      Resident res = read_resident ();
+      Sample s = { (now - t0) / 1e6, res.rss };
       char line[256];
 
       g_snprintf (line, sizeof line, "%.0f,%.0f,%.0f,%ld,%ld,%zu,%" G_GUINT64_FORMAT
-          ",%d,%d,%d", s.t, (double) pushed / RATE, s.rss, status_kib ("RssAnon"),
-          status_kib ("RssFile"), (m.uordblks + m.hblkhd) / 1024, level / 1024,
+          ",%d,%d,%d", s.t, (double) pushed / RATE, s.rss, res.anon, res.file,
+          (m.uordblks + m.hblkhd) / 1024, level / 1024,
           g_atomic_int_get (&counts.final), g_atomic_int_get (&counts.partial),
           g_atomic_int_get (&counts.warnings));
       g_print ("%s\n", line);
