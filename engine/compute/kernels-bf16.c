@@ -13,14 +13,17 @@
  *                       columns, the 16 rows' pairs side by side (one zmm)
  *   vp (Dh/16, Tp/2, 16, 2)  block d of 16 value columns: for each pair of rows
  *                       (2p, 2p+1), the 16 columns' pairs side by side
- *   pb (4, Tp)          four rows of P in bf16 (zero past T)
- * Rows beyond T in kp and vp are zero, so a block's padding adds nothing.
+ *   scores (4, T)       four rows of scores, then of exp (score - row max), fp32
+ *   pb (4, Tp)          those four rows' exponentials in bf16 (zero past T)
+ * Rows beyond T in kp and vp are zero, so a block's padding adds nothing. The division
+ * by each row's sum of exponentials is applied to its context row.
  */
 #include "kernels.h"
 
 #include <string.h>
 
-#define ROWS 4   /* query rows per block: 4 accumulators (scores), 4 × 4 (context) */
+/* query rows per block: 4 accumulators (scores), 4 × 4 (context) */
+#define ROWS W2VEE_ATTENTION_BF16_ROWS
 
 gsize
 w2vee_attention_bf16_work (gsize T, gsize Dh)
@@ -66,21 +69,19 @@ w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst)
 W2VEE_BF16_TARGET static void
 pack_keys (const float *k, gsize ld, gsize T, gsize Dh, guint16 *kp)
 {
-  gsize Tp = (T + 15) / 16 * 16, u, p, l;
-  guint16 row[128];
+  gsize u, p;
+  guint32 *kp32 = (guint32 *) kp, row[64];   /* a row's Dh / 2 pairs */
 
-  memset (kp, 0, Tp * Dh * sizeof (guint16));
+  if (T % 16)   /* the last block's lanes past T */
+    for (p = 0; p < Dh / 2; p++)
+      memset (kp32 + ((T / 16) * (Dh / 2) + p) * 16 + T % 16, 0,
+          (16 - T % 16) * sizeof (guint32));
   for (u = 0; u < T; u++) {
-    gsize blk = u / 16;
+    guint32 *dst = kp32 + (u / 16) * (Dh / 2) * 16 + u % 16;
 
-    l = u % 16;
-    w2vee_bf16_row (k + u * ld, Dh, 1.0f, row);
-    for (p = 0; p < Dh / 2; p++) {
-      guint16 *dst = kp + ((blk * (Dh / 2) + p) * 16 + l) * 2;
-
-      dst[0] = row[2 * p];
-      dst[1] = row[2 * p + 1];
-    }
+    w2vee_bf16_row (k + u * ld, Dh, 1.0f, (guint16 *) row);
+    for (p = 0; p < Dh / 2; p++)
+      dst[p * 16] = row[p];
   }
 }
 
@@ -89,17 +90,28 @@ W2VEE_BF16_TARGET static void
 pack_values (const float *v, gsize ld, gsize T, gsize Dh, guint16 *vp)
 {
   gsize Tp = (T + 15) / 16 * 16, u, d;
-  guint16 row[128];
+  guint16 a[128], b[128];
 
-  memset (vp, 0, Tp * Dh * sizeof (guint16));
-  for (u = 0; u < T; u++) {
-    w2vee_bf16_row (v + u * ld, Dh, 1.0f, row);
-    for (d = 0; d < Dh; d++)
-      vp[(((d / 16) * (Tp / 2) + u / 2) * 16 + d % 16) * 2 + u % 2] = row[d];
+  for (u = 0; u < Tp; u += 2) {   /* rows u, u + 1 (zero past T) as 16 pairs per block */
+    if (u < T)
+      w2vee_bf16_row (v + u * ld, Dh, 1.0f, a);
+    else
+      memset (a, 0, sizeof a);
+    if (u + 1 < T)
+      w2vee_bf16_row (v + (u + 1) * ld, Dh, 1.0f, b);
+    else
+      memset (b, 0, sizeof b);
+    for (d = 0; d < Dh; d += 16) {
+      __m512i lo = _mm512_cvtepu16_epi32 (_mm256_loadu_si256 ((const __m256i *) (a + d)));
+      __m512i hi = _mm512_cvtepu16_epi32 (_mm256_loadu_si256 ((const __m256i *) (b + d)));
+
+      _mm512_storeu_si512 (vp + ((d / 16) * (Tp / 2) + u / 2) * 32,
+          _mm512_or_si512 (lo, _mm512_slli_epi32 (hi, 16)));
+    }
   }
 }
 
-/* scores rows [t0, t0 + ROWS) (those below T) = qb rows · kpᵀ, columns [0, T). */
+/* scores (ROWS, T): row r = qb row t0 + r · kpᵀ, for the rows below T. */
 W2VEE_BF16_TARGET static void
 scores_block (const guint16 *qb, const guint16 *kp, gsize T, gsize Dh, gsize t0,
     float *scores)
@@ -126,16 +138,16 @@ scores_block (const guint16 *qb, const guint16 *kp, gsize T, gsize Dh, gsize t0,
       __m512 acc[ROWS] = { acc0, acc1, acc2, acc3 };
 
       for (r = 0; r < ROWS && t0 + r < T; r++)
-        _mm512_mask_storeu_ps (scores + (t0 + r) * T + ub * 16, mask, acc[r]);
+        _mm512_mask_storeu_ps (scores + r * T + ub * 16, mask, acc[r]);
     }
   }
 }
 
-/* ctx rows [t0, t0 + ROWS) (those below T) = P rows (pb, bf16) · v, 64 columns at a
- * time. */
+/* ctx rows [t0, t0 + ROWS) (those below T) = (pb rows (bf16) · v) · inv, 64 columns at
+ * a time. */
 W2VEE_BF16_TARGET static void
-context_block (const guint16 *pb, const guint16 *vp, gsize T, gsize Dh, gsize t0,
-    float *ctx, gsize ldc)
+context_block (const guint16 *pb, const float *inv, const guint16 *vp, gsize T, gsize Dh,
+    gsize t0, float *ctx, gsize ldc)
 {
   gsize Tp = (T + 15) / 16 * 16, pairs = Tp / 2, dg, p, r, d;
   const guint32 *p32[ROWS];
@@ -166,25 +178,32 @@ context_block (const guint16 *pb, const guint16 *vp, gsize T, gsize Dh, gsize t0
         acc[r][3] = _mm512_dpbf16_ps (acc[r][3], b, v3);
       }
     }
-    for (r = 0; r < ROWS && t0 + r < T; r++)
+    for (r = 0; r < ROWS && t0 + r < T; r++) {
+      __m512 f = _mm512_set1_ps (inv[r]);
+
       for (d = 0; d < 4; d++)
-        _mm512_storeu_ps (ctx + (t0 + r) * ldc + dg * 64 + d * 16, acc[r][d]);
+        _mm512_storeu_ps (ctx + (t0 + r) * ldc + dg * 64 + d * 16,
+            _mm512_mul_ps (acc[r][d], f));
+    }
   }
 }
 
-/* pb rows = bf16 of scores rows [t0, t0 + ROWS), zero past T (and for rows past T). */
+/* The block's scores (rows r < n = those below T) -> exp (score - row max) in bf16 in
+ * pb (zero past T), and inv (n) = 1 / each row's sum of them. */
 W2VEE_BF16_TARGET static void
-probabilities_block (const float *scores, gsize T, gsize t0, guint16 *pb)
+probabilities_block (float *scores, gsize T, gsize n, guint16 *pb, float *inv)
 {
   gsize Tp = (T + 15) / 16 * 16, r;
+  float sum[ROWS];
 
-  memset (pb, 0, ROWS * Tp * sizeof (guint16));
-  for (r = 0; r < ROWS && t0 + r < T; r++) {
-    const float *row = scores + (t0 + r) * T;
-    guint16 *dst = pb + r * Tp;
-
-    w2vee_bf16_row (row, T, 1.0f, dst);
+  w2vee_exp_rows (scores, n, T, T, sum);
+  for (r = 0; r < n; r++) {
+    w2vee_bf16_row (scores + r * T, T, 1.0f, pb + r * Tp);
+    memset (pb + r * Tp + T, 0, (Tp - T) * sizeof (guint16));
+    inv[r] = 1.0f / sum[r];
   }
+  if (n < ROWS)   /* rows past T: read by the context block, never stored */
+    memset (pb + n * Tp, 0, (ROWS - n) * Tp * sizeof (guint16));
 }
 
 void
@@ -200,12 +219,12 @@ w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize
     w2vee_bf16_row (q + t * ld, Dh, scale, qb + t * Dh);
   pack_keys (k, ld, T, Dh, kp);
   pack_values (v, ld, T, Dh, vp);
-  for (t = 0; t < T; t += ROWS)
-    scores_block (qb, kp, T, Dh, t, scores);
-  w2vee_softmax_rows (scores, T, T, T);
   for (t = 0; t < T; t += ROWS) {
-    probabilities_block (scores, T, t, pb);
-    context_block (pb, vp, T, Dh, t, ctx, ldc);
+    float inv[ROWS];
+
+    scores_block (qb, kp, T, Dh, t, scores);
+    probabilities_block (scores, T, MIN (ROWS, T - t), pb, inv);
+    context_block (pb, inv, vp, T, Dh, t, ctx, ldc);
   }
 }
 

@@ -266,6 +266,24 @@ layer_norm_clones (const float *in, gsize T, gsize C, gsize ldi, const float *g,
   }
 }
 
+/* One row (N) in place: row = exp (row - max (row)); returns the sum. */
+static inline float
+exp_row (float *row, gsize N)
+{
+  float max = row[0], sum = 0.0f;
+  gsize n;
+
+#pragma omp simd reduction(max:max)
+  for (n = 0; n < N; n++)
+    max = row[n] > max ? row[n] : max;
+#pragma omp simd reduction(+:sum)
+  for (n = 0; n < N; n++) {
+    row[n] = exp_approx (row[n] - max);
+    sum += row[n];
+  }
+  return sum;
+}
+
 W2VEE_CLONES static void
 softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
 {
@@ -274,20 +292,20 @@ softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
 
   for (t = 0; t < T; t++) {
     float *row = s + t * ld;
-    float max = row[0], sum = 0.0f, inv;
+    float inv = 1.0f / exp_row (row, N);
 
-#pragma omp simd reduction(max:max)
-    for (n = 0; n < N; n++)
-      max = row[n] > max ? row[n] : max;
-#pragma omp simd reduction(+:sum)
-    for (n = 0; n < N; n++) {
-      row[n] = exp_approx (row[n] - max);
-      sum += row[n];
-    }
-    inv = 1.0f / sum;
     for (n = 0; n < N; n++)
       row[n] *= inv;
   }
+}
+
+W2VEE_CLONES static void
+exp_rows_clones (float *s, gsize T, gsize N, gsize ld, float *sum)
+{
+  gsize t;
+
+  for (t = 0; t < T; t++)
+    sum[t] = exp_row (s + t * ld, N);
 }
 
 void
@@ -485,6 +503,12 @@ void
 w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
 {
   softmax_rows_clones (s, T, N, ld);
+}
+
+void
+w2vee_exp_rows (float *s, gsize T, gsize N, gsize ld, float *sum)
+{
+  exp_rows_clones (s, T, N, ld, sum);
 }
 
 void

@@ -52,6 +52,10 @@ void w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float
 /* s is (T,N) with row stride ld: softmax over each row, in place. */
 void w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld);
 
+/* s is (T,N) with row stride ld: the softmax's numerators, in place, without the
+ * division: row = exp (row - max (row)), and sum (T) = each row's sum afterwards. */
+void w2vee_exp_rows (float *s, gsize T, gsize N, gsize ld, float *sum);
+
 /* x is (n): x = (x - mean) / sqrt(var + 1e-7), population variance, out may equal in. */
 void w2vee_normalize (const float *in, gsize n, float *out);
 
@@ -106,9 +110,13 @@ void w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst);
 
 /* One attention head with bf16 products: q, k, v are (T,Dh) with row
  * stride ld -> ctx (T,Dh) row stride ldc = softmax ((q · scale) kᵀ) v, the two products
- * with bf16 inputs and fp32 sums, the softmax in fp32 in scores (T,T). work holds
+ * with bf16 inputs and fp32 sums, the softmax in fp32. The scores are made, exponentiated
+ * and used W2VEE_ATTENTION_BF16_ROWS query rows at a time, in scores
+ * (W2VEE_ATTENTION_BF16_ROWS, T), so they stay in the L1 cache; the probabilities'
+ * division by their sum is applied to the context rows. work holds
  * w2vee_attention_bf16_work (T, Dh) elements. Only where _supported (Dh): Dh 64 or 128
  * on a CPU with AVX512-BF16 (else the fp32 path runs). */
+#define W2VEE_ATTENTION_BF16_ROWS 4
 gboolean w2vee_attention_bf16_supported (gsize Dh);
 gsize w2vee_attention_bf16_work (gsize T, gsize Dh);
 void w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,

@@ -133,6 +133,8 @@ typedef enum {
   DIM_CONV_ROWS,   /* int8 conv encoder: max over l > 0 of block_rows[l], else 0 */
   DIM_POS_SRC,     /* Tp + Kp when the positional conv runs in bf16, else 0 */
   DIM_ATTN_WORK,   /* w2vee_attention_bf16_work (T, Dh) with bf16 attention, else 0 */
+  DIM_SCORE_ROWS,  /* rows of one head's scores: T, or W2VEE_ATTENTION_BF16_ROWS with
+                    * bf16 attention (it scores a few query rows at a time) */
   N_DIMS
 } Dim;
 
@@ -161,7 +163,7 @@ static const WorkspaceBuffer workspace[] = {
   PER_THREAD (wino_d1, DIM_WINO_IN, DIM_ONE),
   PER_THREAD (wino_d3, DIM_WINO_IN, DIM_ONE),
   PER_THREAD (wino_m2, DIM_WINO_OUT, DIM_ONE),
-  PER_THREAD (scores, DIM_FRAMES, DIM_FRAMES),
+  PER_THREAD (scores, DIM_SCORE_ROWS, DIM_FRAMES),
   PER_THREAD (pos_dup, DIM_POS_ROWS, DIM_POS_COLS),
   PER_THREAD (dnnl_scratch, DIM_DNNL_SCRATCH, DIM_ONE),
   PER_THREAD_OF (conv_src, guint16, DIM_CONV_SRC, DIM_ONE),
@@ -215,6 +217,7 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
   dims[DIM_ONE] = 1;
   dims[DIM_SAMPLES] = max_samples;
   dims[DIM_FRAMES] = T;
+  dims[DIM_SCORE_ROWS] = T;
   dims[DIM_FRAMES_PAD] = (T + W2VEE_DNNL_CHUNK - 1) / W2VEE_DNNL_CHUNK * W2VEE_DNNL_CHUNK;
   dims[DIM_HIDDEN] = D;
   dims[DIM_FF] = MAX (cfg->intermediate_size, 4 * D);
@@ -239,8 +242,10 @@ workspace_dims (const W2veeModel *model, gsize max_samples, const W2veeDnnl *dnn
       dims[DIM_DNNL_ROW] = 1;
     }
     if (params_precision != W2VEE_PRECISION_FP32 &&
-        w2vee_attention_bf16_supported (D / cfg->n_heads))
+        w2vee_attention_bf16_supported (D / cfg->n_heads)) {
       dims[DIM_ATTN_WORK] = w2vee_attention_bf16_work (T, D / cfg->n_heads);
+      dims[DIM_SCORE_ROWS] = MIN (T, W2VEE_ATTENTION_BF16_ROWS);
+    }
   }
   return pos_taps;
 }

@@ -34,7 +34,8 @@ typedef struct {
   float *patch;            /* (block_rows[0], K_0) windows of the input for conv layer 0 */
   float *wino_d1, *wino_d3; /* (block_rows/2, C_in) Winograd input differences */
   float *wino_m2;          /* (block_rows/2, C_out) the product shared by output pairs */
-  float *scores;           /* (T, T) attention of one head */
+  float *scores;           /* (T, T) attention of one head; with attn_bf16 only
+                            * (W2VEE_ATTENTION_BF16_ROWS, T) */
   float *pos_dup;          /* (T + Kp, pos_taps · Cg) one group's padded input, taps side
                             * by side (one element when the positional conv is bf16) */
   float *dnnl_scratch;     /* oneDNN's scratchpad of this member (w2vee_dnnl_scratch_bytes) */

@@ -348,7 +348,7 @@ test_attention_bf16 (void)
       gsize T = Ts[ti], Dh = Dhs[di], ld = Dh + 16, t, u, d;
       g_autofree float *q = g_new (float, T * ld), *k = g_new (float, T * ld);
       g_autofree float *v = g_new (float, T * ld), *ctx = g_new0 (float, T * ld);
-      g_autofree float *scores = g_new (float, T * T);
+      g_autofree float *scores = g_new (float, W2VEE_ATTENTION_BF16_ROWS * T);
       g_autofree guint16 *work = g_new (guint16, w2vee_attention_bf16_work (T, Dh));
       g_autofree double *p = g_new (double, T);
       double maxdiff = 0.0, maxref = 0.0;
