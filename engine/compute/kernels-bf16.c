@@ -3,7 +3,8 @@
 /* The engine's bfloat16 kernels (kernels.h): the conversion of a row to bf16, and one
  * attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and int8
  * sessions: scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
- * float32 sums, the softmax in float32 between them (w2vee_softmax_rows).
+ * float32 sums, the softmax in float32 between them (w2vee_exp_rows). int8 sessions
+ * may form the scores from int8 q and k instead (AVX512-VNNI `vpdpbusd`, below).
  *
  * Shapes legend: T = frames, Dh = head size (64 or 128), Tp = T rounded up to
  * 16. vdpbf16ps multiplies pairs: lane l of acc += a[2l]·b[2l] + a[2l+1]·b[2l+1], so
@@ -17,6 +18,14 @@
  *   pb (4, Tp)          those four rows' exponentials in bf16 (zero past T)
  * Rows beyond T in kp and vp are zero, so a block's padding adds nothing. The division
  * by each row's sum of exponentials is applied to its context row.
+ *
+ * int8 scores: vpdpbusd multiplies quads of u8 by s8: lane l of acc += Σ_j a[4l+j]·b[4l+j].
+ *   q8 (T, Dh)          u8 q rows (w2vee_quantize_rows_u8: offset 128, qs (T) a scale per
+ *                       row, the softmax scale folded in)
+ *   k8 (Tp/16, Dh/4, 16, 4)  s8 k rows (scale ks and sum kz per row: Tp each, zero past
+ *                       T), the 16 rows' quads side by side
+ *   score = (acc - 128 · kz) · qs · ks: the q rows' offset of 128 taken back out.
+ * These replace qb and kp at the front of work (they take less than half their bytes).
  */
 #include "kernels.h"
 
@@ -37,6 +46,14 @@ w2vee_attention_bf16_work (gsize T, gsize Dh)
 #include <immintrin.h>
 
 #define W2VEE_BF16_TARGET __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512bf16")))
+#define W2VEE_VNNI_TARGET \
+  __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni")))
+
+gboolean
+w2vee_attention_int8_supported (gsize Dh)
+{
+  return w2vee_attention_bf16_supported (Dh) && __builtin_cpu_supports ("avx512vnni");
+}
 
 gboolean
 w2vee_attention_bf16_supported (gsize Dh)
@@ -188,6 +205,101 @@ context_block (const guint16 *pb, const float *inv, const guint16 *vp, gsize T, 
   }
 }
 
+/* One row x (Dh, a multiple of 16) -> dst (Dh) = rint (x / s) + offset (offset 0: s8,
+ * 128: u8), with s = max |x| / 127 (1 for a zero row) in *scale and the sum of the s8
+ * values in *sum: what w2vee_quantize_rows_s8 / _u8 store, for one short row. */
+W2VEE_VNNI_TARGET static void
+quantize_row (const float *x, gsize Dh, int offset, guint8 *dst, float *scale, gint32 *sum)
+{
+  __m512 amax = _mm512_setzero_ps (), inv;
+  __m512i acc = _mm512_setzero_si512 (), off = _mm512_set1_epi32 (offset);
+  float m, sc;
+  gsize d;
+
+  for (d = 0; d < Dh; d += 16)
+    amax = _mm512_max_ps (amax, _mm512_abs_ps (_mm512_loadu_ps (x + d)));
+  m = _mm512_reduce_max_ps (amax);
+  sc = m > 0.0f ? m / 127.0f : 1.0f;
+  inv = _mm512_set1_ps (1.0f / sc);
+  for (d = 0; d < Dh; d += 16) {
+    __m512i v = _mm512_cvtps_epi32 (_mm512_mul_ps (_mm512_loadu_ps (x + d), inv));
+
+    v = _mm512_min_epi32 (_mm512_max_epi32 (v, _mm512_set1_epi32 (-127)),
+        _mm512_set1_epi32 (127));
+    acc = _mm512_add_epi32 (acc, v);
+    _mm_storeu_si128 ((__m128i *) (dst + d), _mm512_cvtepi32_epi8 (_mm512_add_epi32 (v,
+                off)));
+  }
+  *scale = sc;
+  *sum = _mm512_reduce_add_epi32 (acc);
+}
+
+/* k8, ks, kz from k (T, Dh) row stride ld (layout above). */
+W2VEE_VNNI_TARGET static void
+pack_keys_int8 (const float *k, gsize ld, gsize T, gsize Dh, guint8 *k8, float *ks,
+    gint32 *kz)
+{
+  gsize Tp = (T + 15) / 16 * 16, u, p;
+  guint32 *k32 = (guint32 *) k8, row[32];   /* a row's Dh / 4 quads */
+
+  if (T % 16)   /* the last block's lanes past T */
+    for (p = 0; p < Dh / 4; p++)
+      memset (k32 + ((T / 16) * (Dh / 4) + p) * 16 + T % 16, 0,
+          (16 - T % 16) * sizeof (guint32));
+  for (u = T; u < Tp; u++) {
+    ks[u] = 0.0f;
+    kz[u] = 0;
+  }
+  for (u = 0; u < T; u++) {
+    guint32 *dst = k32 + (u / 16) * (Dh / 4) * 16 + u % 16;
+
+    quantize_row (k + u * ld, Dh, 0, (guint8 *) row, ks + u, kz + u);
+    for (p = 0; p < Dh / 4; p++)
+      dst[p * 16] = row[p];
+  }
+}
+
+/* scores (ROWS, T): row r = q8 row t0 + r · k8ᵀ, scaled, for the rows below T. */
+W2VEE_VNNI_TARGET static void
+scores_block_int8 (const guint8 *q8, const float *qs, const guint8 *k8, const float *ks,
+    const gint32 *kz, gsize T, gsize Dh, gsize t0, float *scores)
+{
+  gsize Tp = (T + 15) / 16 * 16, quads = Dh / 4, ub, p, r;
+  const guint32 *q32[ROWS];
+  float rs[ROWS];
+
+  for (r = 0; r < ROWS; r++) {   /* rows past T repeat the last one, never stored */
+    q32[r] = (const guint32 *) (q8 + MIN (t0 + r, T - 1) * Dh);
+    rs[r] = qs[MIN (t0 + r, T - 1)];
+  }
+  for (ub = 0; ub < Tp / 16; ub++) {
+    __m512i acc0 = _mm512_setzero_si512 (), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const guint8 *kb = k8 + ub * quads * 64;
+    __mmask16 mask = ub * 16 + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - ub * 16)) - 1);
+    __m512i zero = _mm512_slli_epi32 (_mm512_loadu_si512 (kz + ub * 16), 7);
+    __m512 kscale = _mm512_loadu_ps (ks + ub * 16);
+
+    for (p = 0; p < quads; p++) {
+      __m512i kv = _mm512_loadu_si512 (kb + p * 64);
+
+      acc0 = _mm512_dpbusd_epi32 (acc0, _mm512_set1_epi32 ((int) q32[0][p]), kv);
+      acc1 = _mm512_dpbusd_epi32 (acc1, _mm512_set1_epi32 ((int) q32[1][p]), kv);
+      acc2 = _mm512_dpbusd_epi32 (acc2, _mm512_set1_epi32 ((int) q32[2][p]), kv);
+      acc3 = _mm512_dpbusd_epi32 (acc3, _mm512_set1_epi32 ((int) q32[3][p]), kv);
+    }
+    {
+      __m512i acc[ROWS] = { acc0, acc1, acc2, acc3 };
+
+      for (r = 0; r < ROWS && t0 + r < T; r++) {
+        __m512 v = _mm512_cvtepi32_ps (_mm512_sub_epi32 (acc[r], zero));
+
+        _mm512_mask_storeu_ps (scores + r * T + ub * 16, mask,
+            _mm512_mul_ps (_mm512_mul_ps (v, kscale), _mm512_set1_ps (rs[r])));
+      }
+    }
+  }
+}
+
 /* The block's scores (rows r < n = those below T) -> exp (score - row max) in bf16 in
  * pb (zero past T), and inv (n) = 1 / each row's sum of them. */
 W2VEE_BF16_TARGET static void
@@ -206,19 +318,49 @@ probabilities_block (float *scores, gsize T, gsize n, guint16 *pb, float *inv)
     memset (pb + n * Tp, 0, (ROWS - n) * Tp * sizeof (guint16));
 }
 
+/* The front of work for int8 scores: q8, k8, then qs (T), ks (Tp), kz (Tp), all in the
+ * 2 (T + Tp) Dh bytes of qb and kp. */
+W2VEE_VNNI_TARGET static void
+attention_int8 (const float *q, const float *k, gsize ld, gsize T, gsize Dh, float scale,
+    guint8 *front, const guint16 *vp, guint16 *pb, float *scores, float *ctx, gsize ldc)
+{
+  gsize Tp = (T + 15) / 16 * 16, t;
+  guint8 *q8 = front, *k8 = q8 + T * Dh;
+  float *qs = (float *) (k8 + Tp * Dh), *ks = qs + T;
+  gint32 *kz = (gint32 *) (ks + Tp), unused;
+
+  for (t = 0; t < T; t++) {
+    quantize_row (q + t * ld, Dh, 128, q8 + t * Dh, qs + t, &unused);
+    qs[t] *= scale;
+  }
+  pack_keys_int8 (k, ld, T, Dh, k8, ks, kz);
+  for (t = 0; t < T; t += ROWS) {
+    float inv[ROWS];
+
+    scores_block_int8 (q8, qs, k8, ks, kz, T, Dh, t, scores);
+    probabilities_block (scores, T, MIN (ROWS, T - t), pb, inv);
+    context_block (pb, inv, vp, T, Dh, t, ctx, ldc);
+  }
+}
+
 void
 w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
-    gsize T, gsize Dh, float scale, float *scores, guint16 *work, float *ctx, gsize ldc)
+    gsize T, gsize Dh, float scale, gboolean int8_scores, float *scores, guint16 *work,
+    float *ctx, gsize ldc)
 {
   gsize Tp = (T + 15) / 16 * 16, t;
   guint16 *qb = work, *kp = qb + T * Dh, *vp = kp + Tp * Dh, *pb = vp + Tp * Dh;
 
   if (T == 0)
     return;
+  pack_values (v, ld, T, Dh, vp);
+  if (int8_scores) {
+    attention_int8 (q, k, ld, T, Dh, scale, (guint8 *) work, vp, pb, scores, ctx, ldc);
+    return;
+  }
   for (t = 0; t < T; t++)
     w2vee_bf16_row (q + t * ld, Dh, scale, qb + t * Dh);
   pack_keys (k, ld, T, Dh, kp);
-  pack_values (v, ld, T, Dh, vp);
   for (t = 0; t < T; t += ROWS) {
     float inv[ROWS];
 
@@ -245,9 +387,16 @@ w2vee_attention_bf16_supported (gsize Dh)
   return FALSE;
 }
 
+gboolean
+w2vee_attention_int8_supported (gsize Dh)
+{
+  return FALSE;
+}
+
 void
 w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
-    gsize T, gsize Dh, float scale, float *scores, guint16 *work, float *ctx, gsize ldc)
+    gsize T, gsize Dh, float scale, gboolean int8_scores, float *scores, guint16 *work,
+    float *ctx, gsize ldc)
 {
   g_return_if_reached ();
 }

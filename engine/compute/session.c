@@ -471,6 +471,8 @@ w2vee_session_new (W2veeModel *model, const W2veeSessionParams *params, GError *
   s->dnnl = dnnl;
   s->dnnl_conv = conv;
   s->attn_bf16 = dims[DIM_ATTN_WORK] > 0;
+  s->attn_int8 = s->attn_bf16 && params->precision == W2VEE_PRECISION_INT8 &&
+      w2vee_attention_int8_supported (model->cfg.hidden_size / model->cfg.n_heads);
   s->scratch = g_new0 (Scratch, n_threads);
   workspace_alloc (s, dims);
   s->workspace_bytes = total;

@@ -328,19 +328,25 @@ test_dequantize_rows (void)
   }
 }
 
-/* Attention of one head with bf16 products against softmax ((q / 8) kᵀ) v in double,
- * for lengths around the 16-row blocks and the 4-row query blocks (T = 1, 5, 16, 33,
- * 100), Dh 64 and 128, inputs of wav2vec2's scale (|q|, |k| up to ~3). Skipped (with a
- * message) on CPUs without AVX512-BF16. */
+/* Attention of one head with bf16 products (data: or the scores from int8 q and k)
+ * against softmax ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and
+ * the 4-row query blocks (T = 1, 5, 16, 33, 100), Dh 64 and 128, inputs of wav2vec2's
+ * scale (|q|, |k| up to ~3). Skipped (with a message) on CPUs without AVX512-BF16 (and
+ * AVX512-VNNI for int8). */
 static void
-test_attention_bf16 (void)
+test_attention (gconstpointer data)
 {
   static const gsize Ts[] = { 1, 5, 16, 33, 100 }, Dhs[] = { 64, 128 };
+  gboolean int8 = GPOINTER_TO_INT (data);
   guint32 seed = 5;
   gsize ti, di;
 
-  if (!w2vee_attention_bf16_supported (64)) {
+  if (!int8 && !w2vee_attention_bf16_supported (64)) {
     g_test_skip ("this CPU has no AVX512-BF16");
+    return;
+  }
+  if (int8 && !w2vee_attention_int8_supported (64)) {
+    g_test_skip ("this CPU has no AVX512-BF16 and AVX512-VNNI");
     return;
   }
   for (di = 0; di < G_N_ELEMENTS (Dhs); di++)
@@ -359,7 +365,7 @@ test_attention_bf16 (void)
         k[t] = rnd (&seed) * 3.0f;
         v[t] = rnd (&seed);
       }
-      w2vee_attention_head_bf16 (q, k, v, ld, T, Dh, scale, scores, work, ctx, ld);
+      w2vee_attention_head_bf16 (q, k, v, ld, T, Dh, scale, int8, scores, work, ctx, ld);
       for (t = 0; t < T; t++) {
         double m = -INFINITY, sum = 0.0;
 
@@ -384,8 +390,9 @@ test_attention_bf16 (void)
         for (d = Dh; d < ld; d++)      /* the columns past the head are not written */
           g_assert_cmpfloat (ctx[t * ld + d], ==, 0.0f);
       }
-      g_test_message ("T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT ": max |bf16 - ref| = "
-          "%.3g of max |ref| %.3g (tol 3e-2 of it)", T, Dh, maxdiff, maxref);
+      g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT ": max |out - ref| = "
+          "%.3g of max |ref| %.3g (tol 3e-2 of it)", int8 ? "int8 scores" : "bf16", T, Dh,
+          maxdiff, maxref);
       g_assert_cmpfloat (maxdiff, <=, 3e-2 * maxref);
     }
 }
@@ -412,6 +419,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
   g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
   g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
-  g_test_add_func ("/kernels/attention-bf16", test_attention_bf16);
+  g_test_add_data_func ("/kernels/attention-bf16", GINT_TO_POINTER (FALSE), test_attention);
+  g_test_add_data_func ("/kernels/attention-int8-scores", GINT_TO_POINTER (TRUE),
+      test_attention);
   return g_test_run ();
 }
