@@ -242,17 +242,20 @@ conv_block (W2veeSession *s, guint member, gsize a, gsize b)
     const W2veeConvLayer *c = &m->conv[l];
     gsize rows = end[l] - start[l];
     float *out = l == L - 1 ? s->feat + a * c->c_out : (l % 2 ? sc->conv_b : sc->conv_a);
+    gboolean done_gelu = FALSE;   /* conv_epilogue's bias + GELU already applied */
 
     if (l == 0)
       conv_first_layer (s, sc, start[0], rows, out);
-    else if (s->dnnl_conv != NULL && w2vee_dnnl_conv (s, member, l, in, out, rows))
+    else if (s->dnnl_conv != NULL && w2vee_dnnl_conv (s, member, l, in, out, rows,
+            m->cfg.conv_norm != W2VEE_CONV_NORM_LAYER, &done_gelu))
       ;
     else if (c->w02 != NULL)
       w2vee_conv1d_k3s2 (in, c->c_in, c->w, c->w02, c->c_out, out, rows,
           sc->wino_d1, sc->wino_d3, sc->wino_m2);
     else
       w2vee_conv1d (in, c->c_in, c->stride, c->w, c->kernel, c->c_out, out, rows);
-    conv_epilogue (s, l, out, rows);
+    if (!done_gelu)
+      conv_epilogue (s, l, out, rows);
     in = out;
   }
 }

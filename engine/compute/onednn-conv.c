@@ -434,10 +434,10 @@ w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c)
 
 /* Rows [t0, t0 + (b + 1) · ROW_STEP) of the product src · W with bucket @b: into
  * out (rows from t0 on, bf16 sessions), or into acc (from its row 0, int8) and then
- * scaled into out. */
+ * scaled into out (plus @bias and GELU when @bias is not NULL). */
 static void
 run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
-    Scratch *sc, gsize l, float *out)
+    Scratch *sc, gsize l, const float *bias, float *out)
 {
   gsize esize = c->int8 ? sizeof (guint8) : sizeof (guint16);
 
@@ -446,23 +446,28 @@ run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
       sc->dnnl_scratch);
   if (c->int8)
     w2vee_dequantize_rows (sc->conv_acc, (b + 1) * ROW_STEP, sh->N, c->colsum[l],
-        sc->conv_row_scale + t0, c->scale[l], c->zero_bias, FALSE, FALSE,
-        out + t0 * sh->N);
+        sc->conv_row_scale + t0, c->scale[l], bias != NULL ? bias : c->zero_bias, FALSE,
+        bias != NULL, out + t0 * sh->N);
 }
 
 gboolean
 w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
-    gsize rows)
+    gsize rows, gboolean fuse_gelu, gboolean *done_gelu)
 {
   W2veeDnnlConv *c = s->dnnl_conv;
   const W2veeConvLayer *cl = &s->model->conv[l];
   Scratch *sc = &s->scratch[member];
   const Shape *sh;
   gsize KC, step, t, t0, rest;
+  const float *bias;
   int threads;
 
+  *done_gelu = FALSE;
   if (c == NULL || c->layer_shape[l] < 0 || rows < ROW_STEP)
     return FALSE;
+  /* the rows computed twice (the last bucket) are overwritten whole: GELU stays single */
+  *done_gelu = fuse_gelu && c->int8;
+  bias = *done_gelu ? (cl->b != NULL ? cl->b : c->zero_bias) : NULL;
   sh = &c->shapes[c->layer_shape[l]];
   KC = sh->KC;
   step = cl->stride * cl->c_in;
@@ -477,12 +482,12 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
-    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, out);
+    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, bias, out);
   rest = rows - t0;
   if (rest >= ROW_STEP)
-    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc, l, out);
+    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc, l, bias, out);
   if (rest % ROW_STEP != 0) /* the last 32 rows (rows >= 32), some of them again */
-    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc, l, out);
+    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc, l, bias, out);
   omp_set_num_threads (threads);
   return TRUE;
 }
@@ -609,8 +614,9 @@ w2vee_dnnl_pos_conv (W2veeSession *s, gsize T)
 
 gboolean
 w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float *out,
-    gsize rows)
+    gsize rows, gboolean fuse_gelu, gboolean *done_gelu)
 {
+  *done_gelu = FALSE;
   return FALSE;
 }
 

@@ -155,9 +155,11 @@ gboolean w2vee_dnnl_pos_conv (W2veeSession *s, gsize T);
 
 /* Raw output out (rows, C_out) of conv layer @l for its input @in, by team member
  * @member, in bf16 or int8. FALSE (and nothing computed) when that path does not take it:
- * the caller then runs the fp32 kernels. */
+ * the caller then runs the fp32 kernels. With @fuse_gelu the layer's bias and GELU may
+ * be applied as well (int8 sessions do, in the pass that scales the int32 sums):
+ * *done_gelu says whether they were. */
 gboolean w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in,
-    float *out, gsize rows);
+    float *out, gsize rows, gboolean fuse_gelu, gboolean *done_gelu);
 
 G_END_DECLS
 
