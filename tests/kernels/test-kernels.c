@@ -328,15 +328,15 @@ test_dequantize_rows (void)
   }
 }
 
-/* Attention of one head with bf16 products (data: or the scores from int8 q and k)
- * against softmax ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and
- * the 4-row query blocks (T = 1, 5, 16, 33, 100), Dh 64 and 128, inputs of wav2vec2's
+/* Attention of one head with bf16 products (data TRUE: the scores in int8) against softmax
+ * ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and the 4-row query
+ * blocks and one long input (T = 1, 5, 16, 33, 100, 600), Dh 64 and 128, inputs of wav2vec2's
  * scale (|q|, |k| up to ~3). Skipped (with a message) on CPUs without AVX512-BF16 (and
  * AVX512-VNNI for int8). */
 static void
 test_attention (gconstpointer data)
 {
-  static const gsize Ts[] = { 1, 5, 16, 33, 100 }, Dhs[] = { 64, 128 };
+  static const gsize Ts[] = { 1, 5, 16, 33, 100, 600 }, Dhs[] = { 64, 128 };
   gboolean int8 = GPOINTER_TO_INT (data);
   guint32 seed = 5;
   gsize ti, di;
