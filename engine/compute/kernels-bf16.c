@@ -19,7 +19,8 @@
  * Rows beyond T in kp and vp are zero, so a block's padding adds nothing. The division
  * by each row's sum of exponentials is applied to its context row.
  *
- * int8 scores: vpdpbusd multiplies quads of u8 by s8: lane l of acc += Σ_j a[4l+j]·b[4l+j].
+ * int8 scores: vpdpbusd multiplies quads of u8 by s8, lane l of acc += Σ_j a[4l+j] ·
+ * b[4l+j].
  *   q8 (T, Dh)          u8 q rows (w2vee_quantize_rows_u8: offset 128, qs (T) a scale per
  *                       row, the softmax scale folded in)
  *   k8 (Tp/16, Dh/4, 16, 4)  s8 k rows (scale ks and sum kz per row: Tp each, zero past
@@ -209,7 +210,8 @@ context_block (const guint16 *pb, const float *inv, const guint16 *vp, gsize T, 
  * 128: u8), with s = max |x| / 127 (1 for a zero row) in *scale and the sum of the s8
  * values in *sum: what w2vee_quantize_rows_s8 / _u8 store, for one short row. */
 W2VEE_VNNI_TARGET static void
-quantize_row (const float *x, gsize Dh, int offset, guint8 *dst, float *scale, gint32 *sum)
+quantize_row (const float *x, gsize Dh, int offset, guint8 *dst, float *scale,
+    gint32 *sum)
 {
   __m512 amax = _mm512_setzero_ps (), inv;
   __m512i acc = _mm512_setzero_si512 (), off = _mm512_set1_epi32 (offset);

@@ -328,10 +328,10 @@ test_dequantize_rows (void)
   }
 }
 
-/* Attention of one head with bf16 products (data TRUE: the scores in int8) against softmax
- * ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and the 4-row query
- * blocks and one long input (T = 1, 5, 16, 33, 100, 600), Dh 64 and 128, inputs of wav2vec2's
- * scale (|q|, |k| up to ~3). Skipped (with a message) on CPUs without AVX512-BF16 (and
+/* Attention of one head with bf16 products (data TRUE: the scores in int8) against
+ * softmax ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and the 4-row
+ * query blocks and one long input (T = 1, 5, 16, 33, 100, 600), Dh 64 and 128, inputs
+ * of wav2vec2's scale (|q|, |k| up to ~3). Skipped (with a message) on CPUs without AVX512-BF16 (and
  * AVX512-VNNI for int8). */
 static void
 test_attention (gconstpointer data)
@@ -390,8 +390,8 @@ test_attention (gconstpointer data)
         for (d = Dh; d < ld; d++)      /* the columns past the head are not written */
           g_assert_cmpfloat (ctx[t * ld + d], ==, 0.0f);
       }
-      g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT ": max |out - ref| = "
-          "%.3g of max |ref| %.3g (tol 3e-2 of it)", int8 ? "int8 scores" : "bf16", T, Dh,
+      g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT
+          ": max |out - ref| = %.3g of max |ref| %.3g (tol 3e-2 of it)", int8 ? "int8 scores" : "bf16", T, Dh,
           maxdiff, maxref);
       g_assert_cmpfloat (maxdiff, <=, 3e-2 * maxref);
     }
@@ -419,7 +419,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
   g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
   g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
-  g_test_add_data_func ("/kernels/attention-bf16", GINT_TO_POINTER (FALSE), test_attention);
+  g_test_add_data_func ("/kernels/attention-bf16", GINT_TO_POINTER (FALSE),
+      test_attention);
   g_test_add_data_func ("/kernels/attention-int8-scores", GINT_TO_POINTER (TRUE),
       test_attention);
   return g_test_run ();
