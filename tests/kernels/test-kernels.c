@@ -391,8 +391,8 @@ test_attention (gconstpointer data)
           g_assert_cmpfloat (ctx[t * ld + d], ==, 0.0f);
       }
       g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT
-          ": max |out - ref| = %.3g of max |ref| %.3g (tol 3e-2 of it)", int8 ? "int8 scores" : "bf16", T, Dh,
-          maxdiff, maxref);
+          ": max |out - ref| = %.3g of max |ref| %.3g (tol 3e-2 of it)",
+          int8 ? "int8 scores" : "bf16", T, Dh, maxdiff, maxref);
       g_assert_cmpfloat (maxdiff, <=, 3e-2 * maxref);
     }
 }
