@@ -3,7 +3,7 @@
 /* The engine's bfloat16 kernels (kernels.h): the conversion of a row to bf16, and one
  * attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and int8
  * sessions: scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
- * float32 sums, the softmax in float32 between them (w2vee_exp_rows). int8 sessions
+ * float32 sums, the softmax in float32 between them. int8 sessions
  * may form the scores from int8 q and k instead (AVX512-VNNI `vpdpbusd`, below).
  *
  * Shapes legend: T = frames, Dh = head size (64 or 128), Tp = T rounded up to
@@ -14,8 +14,8 @@
  *                       columns, the 16 rows' pairs side by side (one zmm)
  *   vp (Dh/16, Tp/2, 16, 2)  block d of 16 value columns: for each pair of rows
  *                       (2p, 2p+1), the 16 columns' pairs side by side
- *   scores (4, T)       four rows of scores, then of exp (score - row max), fp32
- *   pb (4, Tp)          those four rows' exponentials in bf16 (zero past T)
+ *   scores (4, T)       four rows of scores, fp32
+ *   pb (4, Tp)          those four rows' exp (score - row max) in bf16 (zero past T)
  * Rows beyond T in kp and vp are zero, so a block's padding adds nothing. The division
  * by each row's sum of exponentials is applied to its context row.
  *
@@ -302,19 +302,43 @@ scores_block_int8 (const guint8 *q8, const float *qs, const guint8 *k8, const fl
   }
 }
 
-/* The block's scores (rows r < n = those below T) -> exp (score - row max) in bf16 in
- * pb (zero past T), and inv (n) = 1 / each row's sum of them. */
+/* The block's scores (rows r < n = those below T) -> e = exp (score - row max) in bf16
+ * in pb (zero past T), and inv (n) = 1 / each row's sum of e. e is rounded to bf16 (8
+ * significant bits), so it is formed as 2^f · 2^n with a cubic for 2^f on [-1/2, 1/2]
+ * (relative error below 7.5e-5, 1/26 of bf16's rounding step); n by vscalefps. */
 W2VEE_BF16_TARGET static void
-probabilities_block (float *scores, gsize T, gsize n, guint16 *pb, float *inv)
+probabilities_block (const float *scores, gsize T, gsize n, guint16 *pb, float *inv)
 {
-  gsize Tp = (T + 15) / 16 * 16, r;
-  float sum[ROWS];
+  gsize Tp = (T + 15) / 16 * 16, r, x;
+  const __m512 log2e = _mm512_set1_ps (1.44269504088896341f), lo = _mm512_set1_ps (-126.0f);
+  const __m512 c0 = _mm512_set1_ps (0.9999281168f), c1 = _mm512_set1_ps (0.6932609677f);
+  const __m512 c2 = _mm512_set1_ps (0.2426108569f), c3 = _mm512_set1_ps (0.0551714599f);
 
-  w2vee_exp_rows (scores, n, T, T, sum);
   for (r = 0; r < n; r++) {
-    w2vee_bf16_row (scores + r * T, T, 1.0f, pb + r * Tp);
-    memset (pb + r * Tp + T, 0, (Tp - T) * sizeof (guint16));
-    inv[r] = 1.0f / sum[r];
+    const float *row = scores + r * T;
+    guint16 *dst = pb + r * Tp;
+    __m512 vmax = _mm512_set1_ps (-G_MAXFLOAT), sum = _mm512_setzero_ps (), m;
+
+    for (x = 0; x < T; x += 16) {
+      __mmask16 mask = x + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - x)) - 1);
+
+      vmax = _mm512_mask_max_ps (vmax, mask, vmax, _mm512_maskz_loadu_ps (mask, row + x));
+    }
+    m = _mm512_set1_ps (_mm512_reduce_max_ps (vmax));
+    for (x = 0; x < Tp; x += 16) {
+      __mmask16 mask = x + 16 <= T ? 0xffff : x < T ? (__mmask16) ((1u << (T - x)) - 1) : 0;
+      /* t = (s - max) log2 e <= 0 (NaN and -inf clamp to -126: e ~ 1e-38) */
+      __m512 t = _mm512_max_ps (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (mask,
+                      row + x), m), log2e), lo);
+      __m512 k = _mm512_roundscale_ps (t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      __m512 f = _mm512_sub_ps (t, k), e;
+
+      e = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (c3, f, c2), f, c1), f, c0);
+      e = _mm512_maskz_scalef_ps (mask, e, k);
+      sum = _mm512_add_ps (sum, e);
+      _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) _mm512_cvtneps_pbh (e));
+    }
+    inv[r] = 1.0f / _mm512_reduce_add_ps (sum);
   }
   if (n < ROWS)   /* rows past T: read by the context block, never stored */
     memset (pb + n * Tp, 0, (ROWS - n) * Tp * sizeof (guint16));

@@ -299,15 +299,6 @@ softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
   }
 }
 
-W2VEE_CLONES static void
-exp_rows_clones (float *s, gsize T, gsize N, gsize ld, float *sum)
-{
-  gsize t;
-
-  for (t = 0; t < T; t++)
-    sum[t] = exp_row (s + t * ld, N);
-}
-
 void
 w2vee_normalize (const float *in, gsize n, float *out)
 {
@@ -503,12 +494,6 @@ void
 w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld)
 {
   softmax_rows_clones (s, T, N, ld);
-}
-
-void
-w2vee_exp_rows (float *s, gsize T, gsize N, gsize ld, float *sum)
-{
-  exp_rows_clones (s, T, N, ld, sum);
 }
 
 void

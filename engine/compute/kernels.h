@@ -52,10 +52,6 @@ void w2vee_layer_norm (const float *in, gsize T, gsize C, gsize ldi, const float
 /* s is (T,N) with row stride ld: softmax over each row, in place. */
 void w2vee_softmax_rows (float *s, gsize T, gsize N, gsize ld);
 
-/* s is (T,N) with row stride ld: the softmax's numerators, in place, without the
- * division: row = exp (row - max (row)), and sum (T) = each row's sum afterwards. */
-void w2vee_exp_rows (float *s, gsize T, gsize N, gsize ld, float *sum);
-
 /* x is (n): x = (x - mean) / sqrt(var + 1e-7), population variance, out may equal in. */
 void w2vee_normalize (const float *in, gsize n, float *out);
 
