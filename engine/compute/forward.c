@@ -384,7 +384,7 @@ attention_head (W2veeSession *s, Scratch *sc, gsize T, gsize h)
 {
   gsize D = s->model->cfg.hidden_size, Dh = D / s->model->cfg.n_heads;
 
-  if (s->attn_bf16) {   /* bf16 and int8 sessions: P v in bf16, the scores bf16 or int8 */
+  if (s->attn_bf16) {   /* bf16 sessions: the products in bf16; int8 sessions: int8 */
     w2vee_attention_head_bf16 (s->q + h * Dh, s->k + h * Dh, s->v + h * Dh, D, T, Dh,
         1.0f / sqrtf ((float) Dh), s->attn_int8, sc->scores, sc->attn_work,
         s->ctx + h * Dh, D);

@@ -3,8 +3,8 @@
 /* The engine's bfloat16 kernels (kernels.h): the conversion of a row to bf16, and one
  * attention head with bfloat16 products (AVX512-BF16 `vdpbf16ps`), for bf16 and int8
  * sessions: scores = (q · scale) kᵀ and ctx = P v with bf16 inputs and
- * float32 sums, the softmax in float32 between them. int8 sessions
- * may form the scores from int8 q and k instead (AVX512-VNNI `vpdpbusd`, below).
+ * float32 sums, the softmax in float32 between them. int8 sessions run both
+ * products in int8 instead (AVX512-VNNI `vpdpbusd`, below).
  *
  * Shapes legend: T = frames, Dh = head size (64 or 128), Tp = T rounded up to
  * 16. vdpbf16ps multiplies pairs: lane l of acc += a[2l]·b[2l] + a[2l+1]·b[2l+1], so
@@ -19,14 +19,21 @@
  * Rows beyond T in kp and vp are zero, so a block's padding adds nothing. The division
  * by each row's sum of exponentials is applied to its context row.
  *
- * int8 scores: vpdpbusd multiplies quads of u8 by s8, lane l of acc += Σ_j a[4l+j] ·
- * b[4l+j].
- *   q8 (T, Dh)          u8 q rows (w2vee_quantize_rows_u8: offset 128, qs (T) a scale per
- *                       row, the softmax scale folded in)
+ * int8: vpdpbusd multiplies quads of u8 by s8, lane l of acc += Σ_j a[4l+j] · b[4l+j].
+ * Tb = T rounded up to PBLOCK (64).
+ *   q8 (T, Dh)          u8 q rows (as w2vee_quantize_rows_u8: offset 128, qs (T) a scale
+ *                       per row, the softmax scale folded in)
  *   k8 (Tp/16, Dh/4, 16, 4)  s8 k rows (scale ks and sum kz per row: Tp each, zero past
  *                       T), the 16 rows' quads side by side
  *   score = (acc - 128 · kz) · qs · ks: the q rows' offset of 128 taken back out.
- * These replace qb and kp at the front of work (they take less than half their bytes).
+ *   p8 (4, Tb)          u8 exp (score - row max), each block of 64 keys scaled by its own
+ *                       largest (ps (4, Tb/64) = block max / 255): a probability
+ *                       vanishes only below 1/510 of its block's largest
+ *   v8 (Dh/16, Tb/4, 16, 4)  s8 v, a scale vs (Dh) per column (as a weight's output
+ *                       channel), the 16 columns' quads side by side
+ *   ctx = Σ_blocks (p8 · v8) · ps, then · vs / (Σ p8 · ps): the weights used sum to one.
+ * q8, k8 and the scales take the place of qb and kp (less than half their bytes); v8,
+ * vs, p8 and ps lie after pb.
  */
 #include "kernels.h"
 
@@ -35,12 +42,17 @@
 /* query rows per block: 4 accumulators (scores), 4 × 4 (context) */
 #define ROWS W2VEE_ATTENTION_BF16_ROWS
 
+/* int8 P v: keys in blocks of PBLOCK, each with its own scale per query row */
+#define PBLOCK 64
+
 gsize
 w2vee_attention_bf16_work (gsize T, gsize Dh)
 {
-  gsize Tp = (T + 15) / 16 * 16;
+  gsize Tp = (T + 15) / 16 * 16, Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK;
+  gsize int8_bytes = Tb * Dh + Dh * sizeof (float) + ROWS * Tb +
+      ROWS * (Tb / PBLOCK) * sizeof (float);
 
-  return T * Dh + 2 * Tp * Dh + ROWS * Tp;
+  return T * Dh + 2 * Tp * Dh + ROWS * Tp + (int8_bytes + 1) / 2;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && (__GNUC__ >= 10 || defined(__clang__))
@@ -344,34 +356,192 @@ probabilities_block (const float *scores, gsize T, gsize n, guint16 *pb, float *
     memset (pb + n * Tp, 0, (ROWS - n) * Tp * sizeof (guint16));
 }
 
+/* v8 (Dh/16, Tb/4, 16, 4), Tb = T rounded up to PBLOCK: s8 v = rint (v / vs[d]) with
+ * vs (Dh) = max_t |v[t][d]| / 127 per column (1 for a zero column), rows past T zero:
+ * block d of 16 columns, for each quad of rows the 16 columns' quads side by side. */
+W2VEE_VNNI_TARGET static void
+pack_values_int8 (const float *v, gsize ld, gsize T, gsize Dh, guint8 *v8, float *vs)
+{
+  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, u, d, j;
+  __m512 amax[8], inv[8];   /* Dh <= 128: 8 vectors of 16 columns */
+
+  for (d = 0; d < Dh / 16; d++)
+    amax[d] = _mm512_setzero_ps ();
+  for (u = 0; u < T; u++)
+    for (d = 0; d < Dh / 16; d++)
+      amax[d] = _mm512_max_ps (amax[d], _mm512_abs_ps (_mm512_loadu_ps (v + u * ld +
+                  d * 16)));
+  for (d = 0; d < Dh / 16; d++) {
+    __mmask16 nz = _mm512_cmp_ps_mask (amax[d], _mm512_setzero_ps (), _CMP_GT_OQ);
+    __m512 sc = _mm512_mask_div_ps (_mm512_set1_ps (1.0f), nz, amax[d],
+        _mm512_set1_ps (127.0f));
+
+    _mm512_storeu_ps (vs + d * 16, sc);
+    inv[d] = _mm512_div_ps (_mm512_set1_ps (1.0f), sc);
+  }
+  for (u = 0; u < Tb; u += 4)
+    for (d = 0; d < Dh / 16; d++) {
+      __m512i quad = _mm512_setzero_si512 ();
+
+      for (j = 0; j < 4 && u + j < T; j++) {
+        __m512i x = _mm512_cvtps_epi32 (_mm512_mul_ps (_mm512_loadu_ps (v + (u + j) * ld +
+                    d * 16), inv[d]));
+
+        x = _mm512_min_epi32 (_mm512_max_epi32 (x, _mm512_set1_epi32 (-127)),
+            _mm512_set1_epi32 (127));
+        quad = _mm512_or_si512 (quad, _mm512_slli_epi32 (_mm512_and_si512 (x,
+                    _mm512_set1_epi32 (0xff)), 8 * j));
+      }
+      _mm512_storeu_si512 (v8 + (d * (Tb / 4) + u / 4) * 64, quad);
+    }
+}
+
+/* The block's scores (rows r < n) -> e = exp (score - row max) as u8 in p8 (ROWS, Tb):
+ * each PBLOCK keys with their own scale ps (ROWS, Tb / PBLOCK) = block max / 255, so
+ * that a probability is lost only when it is below 1/510 of its block's largest (zero
+ * past T and for rows past T); inv (n) = 1 / each row's sum of the weights as used. */
+W2VEE_VNNI_TARGET static void
+probabilities_block_int8 (const float *scores, gsize T, gsize n, guint8 *p8, float *ps,
+    float *inv)
+{
+  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, r, b, x;
+  const __m512 log2e = _mm512_set1_ps (1.44269504088896341f), lo = _mm512_set1_ps (-126.0f);
+  const __m512 c0 = _mm512_set1_ps (0.9999281168f), c1 = _mm512_set1_ps (0.6932609677f);
+  const __m512 c2 = _mm512_set1_ps (0.2426108569f), c3 = _mm512_set1_ps (0.0551714599f);
+
+  for (r = 0; r < n; r++) {
+    const float *row = scores + r * T;
+    __m512 vmax = _mm512_set1_ps (-G_MAXFLOAT), m;
+    float total = 0.0f;
+
+    for (x = 0; x < T; x += 16) {
+      __mmask16 mask = x + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - x)) - 1);
+
+      vmax = _mm512_mask_max_ps (vmax, mask, vmax, _mm512_maskz_loadu_ps (mask, row + x));
+    }
+    m = _mm512_set1_ps (_mm512_reduce_max_ps (vmax));
+    for (b = 0; b < nb; b++) {
+      __m512 e[PBLOCK / 16], bmax = _mm512_setzero_ps (), k255;
+      __m512i qsum = _mm512_setzero_si512 ();
+      float mb;
+      gsize i;
+
+      for (i = 0; i < PBLOCK / 16; i++) {
+        gsize x0 = b * PBLOCK + i * 16;
+        __mmask16 mask = x0 + 16 <= T ? 0xffff : x0 < T ?
+            (__mmask16) ((1u << (T - x0)) - 1) : 0;
+        __m512 t = _mm512_max_ps (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (mask,
+                        row + x0), m), log2e), lo);
+        __m512 k = _mm512_roundscale_ps (t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512 f = _mm512_sub_ps (t, k);
+
+        e[i] = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (c3, f, c2), f, c1), f, c0);
+        e[i] = _mm512_maskz_scalef_ps (mask, e[i], k);
+        bmax = _mm512_max_ps (bmax, e[i]);
+      }
+      mb = _mm512_reduce_max_ps (bmax);
+      k255 = _mm512_set1_ps (mb > 0.0f ? 255.0f / mb : 0.0f);
+      for (i = 0; i < PBLOCK / 16; i++) {
+        __m512i q = _mm512_cvtps_epi32 (_mm512_mul_ps (e[i], k255));
+
+        qsum = _mm512_add_epi32 (qsum, q);
+        _mm_storeu_si128 ((__m128i *) (p8 + r * Tb + b * PBLOCK + i * 16),
+            _mm512_cvtusepi32_epi8 (q));
+      }
+      ps[r * nb + b] = mb / 255.0f;
+      total += (float) _mm512_reduce_add_epi32 (qsum) * (mb / 255.0f);
+    }
+    inv[r] = 1.0f / total;
+  }
+  for (r = n; r < ROWS; r++) {   /* rows past T: read by the context block, never stored */
+    memset (p8 + r * Tb, 0, Tb);
+    for (b = 0; b < nb; b++)
+      ps[r * nb + b] = 0.0f;
+  }
+}
+
+/* ctx rows [t0, t0 + ROWS) (those below T) = Σ_blocks (p8 block · v8 block) · ps, then
+ * · vs · inv; u8 × s8 sums in int32 within a block (at most 64 · 255 · 127), 32 columns
+ * at a time. */
+W2VEE_VNNI_TARGET static void
+context_block_int8 (const guint8 *p8, const float *ps, const float *inv, const guint8 *v8,
+    const float *vs, gsize T, gsize Dh, gsize t0, float *ctx, gsize ldc)
+{
+  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, dg, b, p, r;
+
+  for (dg = 0; dg < Dh / 32; dg++) {
+    const guint8 *w0 = v8 + (dg * 2) * (Tb / 4) * 64, *w1 = w0 + (Tb / 4) * 64;
+    __m512 f[ROWS][2];
+
+    for (r = 0; r < ROWS; r++)
+      f[r][0] = f[r][1] = _mm512_setzero_ps ();
+    for (b = 0; b < nb; b++) {
+      __m512i a[ROWS][2];
+
+      for (r = 0; r < ROWS; r++)
+        a[r][0] = a[r][1] = _mm512_setzero_si512 ();
+      for (p = b * (PBLOCK / 4); p < (b + 1) * (PBLOCK / 4); p++) {
+        __m512i x0 = _mm512_loadu_si512 (w0 + p * 64), x1 = _mm512_loadu_si512 (w1 + p * 64);
+
+        for (r = 0; r < ROWS; r++) {
+          __m512i q = _mm512_set1_epi32 (((const gint32 *) (p8 + r * Tb))[p]);
+
+          a[r][0] = _mm512_dpbusd_epi32 (a[r][0], q, x0);
+          a[r][1] = _mm512_dpbusd_epi32 (a[r][1], q, x1);
+        }
+      }
+      for (r = 0; r < ROWS; r++) {
+        __m512 sc = _mm512_set1_ps (ps[r * nb + b]);
+
+        f[r][0] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a[r][0]), sc, f[r][0]);
+        f[r][1] = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a[r][1]), sc, f[r][1]);
+      }
+    }
+    for (r = 0; r < ROWS && t0 + r < T; r++) {
+      __m512 g = _mm512_set1_ps (inv[r]);
+
+      _mm512_storeu_ps (ctx + (t0 + r) * ldc + dg * 32, _mm512_mul_ps (_mm512_mul_ps (f[r][0],
+                  _mm512_loadu_ps (vs + dg * 32)), g));
+      _mm512_storeu_ps (ctx + (t0 + r) * ldc + dg * 32 + 16,
+          _mm512_mul_ps (_mm512_mul_ps (f[r][1], _mm512_loadu_ps (vs + dg * 32 + 16)), g));
+    }
+  }
+}
+
 /* The front of work for int8 scores: q8, k8, then qs (T), ks (Tp), kz (Tp), all in the
  * 2 (T + Tp) Dh bytes of qb and kp. */
 W2VEE_VNNI_TARGET static void
-attention_int8 (const float *q, const float *k, gsize ld, gsize T, gsize Dh, float scale,
-    guint8 *front, const guint16 *vp, guint16 *pb, float *scores, float *ctx, gsize ldc)
+attention_int8 (const float *q, const float *k, const float *v, gsize ld, gsize T,
+    gsize Dh, float scale, guint8 *front, guint8 *back, float *scores, float *ctx,
+    gsize ldc)
 {
-  gsize Tp = (T + 15) / 16 * 16, t;
-  guint8 *q8 = front, *k8 = q8 + T * Dh;
-  float *qs = (float *) (k8 + Tp * Dh), *ks = qs + T;
+  gsize Tp = (T + 15) / 16 * 16, Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, t;
+  guint8 *q8 = front, *k8 = q8 + T * Dh, *v8 = back, *p8;
+  float *qs = (float *) (k8 + Tp * Dh), *ks = qs + T, *vs, *ps;
   gint32 *kz = (gint32 *) (ks + Tp), unused;
+
+  vs = (float *) (v8 + Tb * Dh);
+  p8 = (guint8 *) (vs + Dh);
+  ps = (float *) (p8 + ROWS * Tb);
 
   for (t = 0; t < T; t++) {
     quantize_row (q + t * ld, Dh, 128, q8 + t * Dh, qs + t, &unused);
     qs[t] *= scale;
   }
   pack_keys_int8 (k, ld, T, Dh, k8, ks, kz);
+  pack_values_int8 (v, ld, T, Dh, v8, vs);
   for (t = 0; t < T; t += ROWS) {
     float inv[ROWS];
 
     scores_block_int8 (q8, qs, k8, ks, kz, T, Dh, t, scores);
-    probabilities_block (scores, T, MIN (ROWS, T - t), pb, inv);
-    context_block (pb, inv, vp, T, Dh, t, ctx, ldc);
+    probabilities_block_int8 (scores, T, MIN (ROWS, T - t), p8, ps, inv);
+    context_block_int8 (p8, ps, inv, v8, vs, T, Dh, t, ctx, ldc);
   }
 }
 
 void
 w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
-    gsize T, gsize Dh, float scale, gboolean int8_scores, float *scores, guint16 *work,
+    gsize T, gsize Dh, float scale, gboolean int8, float *scores, guint16 *work,
     float *ctx, gsize ldc)
 {
   gsize Tp = (T + 15) / 16 * 16, t;
@@ -379,11 +549,12 @@ w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize
 
   if (T == 0)
     return;
-  pack_values (v, ld, T, Dh, vp);
-  if (int8_scores) {
-    attention_int8 (q, k, ld, T, Dh, scale, (guint8 *) work, vp, pb, scores, ctx, ldc);
+  if (int8) {
+    attention_int8 (q, k, v, ld, T, Dh, scale, (guint8 *) work, (guint8 *) (pb + ROWS * Tp),
+        scores, ctx, ldc);
     return;
   }
+  pack_values (v, ld, T, Dh, vp);
   for (t = 0; t < T; t++)
     w2vee_bf16_row (q + t * ld, Dh, scale, qb + t * Dh);
   pack_keys (k, ld, T, Dh, kp);
@@ -421,7 +592,7 @@ w2vee_attention_int8_supported (gsize Dh)
 
 void
 w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
-    gsize T, gsize Dh, float scale, gboolean int8_scores, float *scores, guint16 *work,
+    gsize T, gsize Dh, float scale, gboolean int8, float *scores, guint16 *work,
     float *ctx, gsize ldc)
 {
   g_return_if_reached ();

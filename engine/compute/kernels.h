@@ -111,16 +111,18 @@ void w2vee_bf16_row (const float *src, gsize n, float scale, guint16 *dst);
  * (W2VEE_ATTENTION_BF16_ROWS, T), so they stay in the L1 cache; the probabilities'
  * division by their sum is applied to the context rows. work holds
  * w2vee_attention_bf16_work (T, Dh) elements. Only where _supported (Dh): Dh 64 or 128
- * on a CPU with AVX512-BF16 (else the fp32 path runs). With int8_scores (only where
- * w2vee_attention_int8_supported (Dh): AVX512-VNNI as well) the scores come from int8
- * instead: q rows u8 and k rows s8, each with its own scale (as the int8 linear layers'
- * inputs and weights), u8 × s8 sums in int32; the softmax and P v as without. */
+ * on a CPU with AVX512-BF16 (else the fp32 path runs). With int8 (only where
+ * w2vee_attention_int8_supported (Dh): AVX512-VNNI as well) both products run in int8
+ * instead, u8 × s8 sums in int32: the scores from q rows in u8 and k rows in s8, a scale
+ * per row (as the int8 linear layers' inputs and weights); the context from the
+ * exponentials in u8 with a scale per row and block of 64 keys, and v in s8 with a scale
+ * per column; the softmax's maximum and sums stay fp32. */
 #define W2VEE_ATTENTION_BF16_ROWS 4
 gboolean w2vee_attention_bf16_supported (gsize Dh);
 gboolean w2vee_attention_int8_supported (gsize Dh);
 gsize w2vee_attention_bf16_work (gsize T, gsize Dh);
 void w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize ld,
-    gsize T, gsize Dh, float scale, gboolean int8_scores, float *scores, guint16 *work,
+    gsize T, gsize Dh, float scale, gboolean int8, float *scores, guint16 *work,
     float *ctx, gsize ldc);
 
 /* Reference twin of w2vee_conv1d: plain loops, sums in double (for tests). */

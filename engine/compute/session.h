@@ -61,7 +61,7 @@ struct _W2veeSession {
   W2veeDnnlConv *dnnl_conv; /* the bf16 conv primitives, or NULL (fp32 conv) */
   gboolean attn_bf16;      /* attention's two products in bf16 (bf16 and int8 sessions
                             * where w2vee_attention_bf16_supported) */
-  gboolean attn_int8;      /* with attn_bf16, the scores from int8 q and k (int8 sessions
+  gboolean attn_int8;      /* with attn_bf16, both products in int8 instead (int8 sessions
                             * where w2vee_attention_int8_supported) */
 
   /* The workspace (sizes: the workspace table of session.c). */

@@ -328,16 +328,27 @@ test_dequantize_rows (void)
   }
 }
 
-/* Attention of one head with bf16 products (data TRUE: the scores in int8) against
- * softmax ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks and the 4-row
- * query blocks and one long input (T = 1, 5, 16, 33, 100, 600), Dh 64 and 128, inputs
- * of wav2vec2's scale (|q|, |k| up to ~3). Skipped (with a message) on CPUs without AVX512-BF16 (and
+/* Attention of one head with bf16 products (data TRUE: int8 products) against softmax
+ * ((q / √Dh) kᵀ) v in double, for lengths around the 16-row blocks, the 4-row query
+ * blocks and int8's 64-key blocks, and a long input (T = 1, 5, 16, 33, 100, 600), Dh 64
+ * and 128, inputs of wav2vec2's scale (|q|, |k| up to 3), and once more with |q| up to
+ * 6 at T = 600: a sharp softmax (scores with a spread of about ±20) whose long tail of
+ * small probabilities int8 must keep. Tolerance 3 % of max |ctx| for bf16, 6 % for int8:
+ * on that sharp case int8 measured 4.2 % (Dh 64) and 5.7 % (Dh 128), mostly from the
+ * scores (q and k rounded to 8 bits per row; with bf16 P v instead: 4.0 % at Dh 64);
+ * at most 2.5 % on the others. What int8 costs a model is measured on its WER
+ * (docs/performance.md). Skipped (with a message) on CPUs without AVX512-BF16 (and
  * AVX512-VNNI for int8). */
 static void
 test_attention (gconstpointer data)
 {
-  static const gsize Ts[] = { 1, 5, 16, 33, 100, 600 }, Dhs[] = { 64, 128 };
+  static const struct {
+    gsize T;
+    float q_amp;
+  } cases[] = { { 1, 3 }, { 5, 3 }, { 16, 3 }, { 33, 3 }, { 100, 3 }, { 600, 3 }, { 600, 6 } };
+  static const gsize Dhs[] = { 64, 128 };
   gboolean int8 = GPOINTER_TO_INT (data);
+  double tol = int8 ? 6e-2 : 3e-2;
   guint32 seed = 5;
   gsize ti, di;
 
@@ -350,8 +361,8 @@ test_attention (gconstpointer data)
     return;
   }
   for (di = 0; di < G_N_ELEMENTS (Dhs); di++)
-    for (ti = 0; ti < G_N_ELEMENTS (Ts); ti++) {
-      gsize T = Ts[ti], Dh = Dhs[di], ld = Dh + 16, t, u, d;
+    for (ti = 0; ti < G_N_ELEMENTS (cases); ti++) {
+      gsize T = cases[ti].T, Dh = Dhs[di], ld = Dh + 16, t, u, d;
       g_autofree float *q = g_new (float, T * ld), *k = g_new (float, T * ld);
       g_autofree float *v = g_new (float, T * ld), *ctx = g_new0 (float, T * ld);
       g_autofree float *scores = g_new (float, W2VEE_ATTENTION_BF16_ROWS * T);
@@ -361,7 +372,7 @@ test_attention (gconstpointer data)
       float scale = 1.0f / sqrtf ((float) Dh);
 
       for (t = 0; t < T * ld; t++) {
-        q[t] = rnd (&seed) * 3.0f;
+        q[t] = rnd (&seed) * cases[ti].q_amp;
         k[t] = rnd (&seed) * 3.0f;
         v[t] = rnd (&seed);
       }
@@ -390,10 +401,10 @@ test_attention (gconstpointer data)
         for (d = Dh; d < ld; d++)      /* the columns past the head are not written */
           g_assert_cmpfloat (ctx[t * ld + d], ==, 0.0f);
       }
-      g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT
-          ": max |out - ref| = %.3g of max |ref| %.3g (tol 3e-2 of it)",
-          int8 ? "int8 scores" : "bf16", T, Dh, maxdiff, maxref);
-      g_assert_cmpfloat (maxdiff, <=, 3e-2 * maxref);
+      g_test_message ("%s T=%" G_GSIZE_FORMAT " Dh=%" G_GSIZE_FORMAT " |q|<=%g"
+          ": max |out - ref| = %.3g of max |ref| %.3g (tol %g of it)",
+          int8 ? "int8" : "bf16", T, Dh, cases[ti].q_amp, maxdiff, maxref, tol);
+      g_assert_cmpfloat (maxdiff, <=, tol * maxref);
     }
 }
 
@@ -421,7 +432,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
   g_test_add_data_func ("/kernels/attention-bf16", GINT_TO_POINTER (FALSE),
       test_attention);
-  g_test_add_data_func ("/kernels/attention-int8-scores", GINT_TO_POINTER (TRUE),
-      test_attention);
+  g_test_add_data_func ("/kernels/attention-int8", GINT_TO_POINTER (TRUE), test_attention);
   return g_test_run ();
 }
