@@ -264,8 +264,8 @@ gst_wav2vec2ee_class_init (GstWav2vec2eeClass * klass)
           "q/k/v/out projections, feed-forward): fp32, bf16 (oneDNN, CPUs with "
           "bfloat16 units) or int8 (oneDNN, CPUs with AVX512-VNNI); bf16 and int8 "
           "also run the conv encoder's layers after the first so, the "
-          "positional conv in bf16 and attention's products in bf16 (int8: "
-          "the scores in int8); the first conv layer, softmax sums, "
+          "positional conv in bf16 and attention's two products in bf16 (int8: "
+          "in int8); the first conv layer, softmax sums, "
           "LayerNorms and exit heads stay float32. "
           "One the build or the CPU cannot run fails READY->PAUSED with an "
           "error (docs/performance.md; applied at READY->PAUSED)",

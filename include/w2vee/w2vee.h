@@ -334,10 +334,10 @@ typedef enum {
  * @W2VEE_PRECISION_INT8: the same linear layers as int8 products (u8 activations
  *   quantized per row at run time, s8 weights per output channel at first use, int32
  *   sums, float32 out), and the conv layers after the first the same way (windows
- *   quantized per row); the positional conv and attention's context product P v in
- *   bfloat16 and its scores q kᵀ in int8 (q and k quantized per row) where the CPU
- *   has bfloat16 units (else both float32); oneDNN only, on CPUs with VNNI (else
- *   W2VEE_ERROR_UNSUPPORTED).
+ *   quantized per row); the positional conv in bfloat16 and attention's two products
+ *   in int8 (q and k per row, the probabilities per row and block of 64 keys, v per
+ *   column) where the CPU has bfloat16 units (else float32); oneDNN only, on CPUs
+ *   with VNNI (else W2VEE_ERROR_UNSUPPORTED).
  *
  * Numeric precision of the linear layers (docs/performance.md lists which layers).
  */
