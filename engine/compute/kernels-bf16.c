@@ -62,6 +62,13 @@ w2vee_attention_bf16_work (gsize T, gsize Dh)
 #define W2VEE_VNNI_TARGET \
   __attribute__ ((target ("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni")))
 
+/* The lanes of x, x + 1, …, x + 15 that are below T. */
+static inline __mmask16
+lanes_below (gsize x, gsize T)
+{
+  return x + 16 <= T ? 0xffff : x < T ? (__mmask16) ((1u << (T - x)) - 1) : 0;
+}
+
 gboolean
 w2vee_attention_int8_supported (gsize Dh)
 {
@@ -154,7 +161,7 @@ scores_block (const guint16 *qb, const guint16 *kp, gsize T, gsize Dh, gsize t0,
   for (ub = 0; ub < Tp / 16; ub++) {
     __m512 acc0 = _mm512_setzero_ps (), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const guint16 *kb = kp + ub * half * 32;
-    __mmask16 mask = ub * 16 + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - ub * 16)) - 1);
+    __mmask16 mask = lanes_below (ub * 16, T);
 
     for (p = 0; p < half; p++) {
       __m512bh kv = (__m512bh) _mm512_loadu_si512 (kb + p * 32);
@@ -289,7 +296,7 @@ scores_block_int8 (const guint8 *q8, const float *qs, const guint8 *k8, const fl
   for (ub = 0; ub < Tp / 16; ub++) {
     __m512i acc0 = _mm512_setzero_si512 (), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const guint8 *kb = k8 + ub * quads * 64;
-    __mmask16 mask = ub * 16 + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - ub * 16)) - 1);
+    __mmask16 mask = lanes_below (ub * 16, T);
     __m512i zero = _mm512_slli_epi32 (_mm512_loadu_si512 (kz + ub * 16), 7);
     __m512 kscale = _mm512_loadu_ps (ks + ub * 16);
 
@@ -314,39 +321,54 @@ scores_block_int8 (const guint8 *q8, const float *qs, const guint8 *k8, const fl
   }
 }
 
+/* max (row (T)), T >= 1. */
+W2VEE_BF16_TARGET static inline float
+row_max (const float *row, gsize T)
+{
+  __m512 vmax = _mm512_set1_ps (-G_MAXFLOAT);
+  gsize x;
+
+  for (x = 0; x < T; x += 16) {
+    __mmask16 mask = lanes_below (x, T);
+
+    vmax = _mm512_mask_max_ps (vmax, mask, vmax, _mm512_maskz_loadu_ps (mask, row + x));
+  }
+  return _mm512_reduce_max_ps (vmax);
+}
+
+/* exp (x[l] - m) for the lanes l of @mask, 0 in the others, for probabilities that are
+ * rounded to bf16 (8 significant bits) or u8 next: 2^f · 2^k with t = (x - m) log2 e =
+ * k + f, a cubic for 2^f on [-1/2, 1/2] (relative error below 7.5e-5, 1/26 of bf16's
+ * rounding step) and vscalefps for 2^k. t <= 0; NaN and -inf clamp to -126 (e ~ 1e-38). */
+W2VEE_BF16_TARGET static inline __m512
+exp_shifted (__mmask16 mask, const float *x, __m512 m)
+{
+  const __m512 c0 = _mm512_set1_ps (0.9999281168f), c1 = _mm512_set1_ps (0.6932609677f);
+  const __m512 c2 = _mm512_set1_ps (0.2426108569f), c3 = _mm512_set1_ps (0.0551714599f);
+  __m512 t = _mm512_max_ps (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (mask, x),
+              m), _mm512_set1_ps (1.44269504088896341f)), _mm512_set1_ps (-126.0f));
+  __m512 k = _mm512_roundscale_ps (t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 f = _mm512_sub_ps (t, k);
+  __m512 p = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (c3, f, c2), f, c1), f, c0);
+
+  return _mm512_maskz_scalef_ps (mask, p, k);
+}
+
 /* The block's scores (rows r < n = those below T) -> e = exp (score - row max) in bf16
- * in pb (zero past T), and inv (n) = 1 / each row's sum of e. e is rounded to bf16 (8
- * significant bits), so it is formed as 2^f · 2^n with a cubic for 2^f on [-1/2, 1/2]
- * (relative error below 7.5e-5, 1/26 of bf16's rounding step); n by vscalefps. */
+ * in pb (zero past T), and inv (n) = 1 / each row's sum of e. */
 W2VEE_BF16_TARGET static void
 probabilities_block (const float *scores, gsize T, gsize n, guint16 *pb, float *inv)
 {
   gsize Tp = (T + 15) / 16 * 16, r, x;
-  const __m512 log2e = _mm512_set1_ps (1.44269504088896341f), lo = _mm512_set1_ps (-126.0f);
-  const __m512 c0 = _mm512_set1_ps (0.9999281168f), c1 = _mm512_set1_ps (0.6932609677f);
-  const __m512 c2 = _mm512_set1_ps (0.2426108569f), c3 = _mm512_set1_ps (0.0551714599f);
 
   for (r = 0; r < n; r++) {
     const float *row = scores + r * T;
     guint16 *dst = pb + r * Tp;
-    __m512 vmax = _mm512_set1_ps (-G_MAXFLOAT), sum = _mm512_setzero_ps (), m;
+    __m512 sum = _mm512_setzero_ps (), m = _mm512_set1_ps (row_max (row, T));
 
-    for (x = 0; x < T; x += 16) {
-      __mmask16 mask = x + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - x)) - 1);
-
-      vmax = _mm512_mask_max_ps (vmax, mask, vmax, _mm512_maskz_loadu_ps (mask, row + x));
-    }
-    m = _mm512_set1_ps (_mm512_reduce_max_ps (vmax));
     for (x = 0; x < Tp; x += 16) {
-      __mmask16 mask = x + 16 <= T ? 0xffff : x < T ? (__mmask16) ((1u << (T - x)) - 1) : 0;
-      /* t = (s - max) log2 e <= 0 (NaN and -inf clamp to -126: e ~ 1e-38) */
-      __m512 t = _mm512_max_ps (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (mask,
-                      row + x), m), log2e), lo);
-      __m512 k = _mm512_roundscale_ps (t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      __m512 f = _mm512_sub_ps (t, k), e;
+      __m512 e = exp_shifted (lanes_below (x, T), row + x, m);
 
-      e = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (c3, f, c2), f, c1), f, c0);
-      e = _mm512_maskz_scalef_ps (mask, e, k);
       sum = _mm512_add_ps (sum, e);
       _mm256_storeu_si256 ((__m256i *) (dst + x), (__m256i) _mm512_cvtneps_pbh (e));
     }
@@ -404,22 +426,13 @@ W2VEE_VNNI_TARGET static void
 probabilities_block_int8 (const float *scores, gsize T, gsize n, guint8 *p8, float *ps,
     float *inv)
 {
-  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, r, b, x;
-  const __m512 log2e = _mm512_set1_ps (1.44269504088896341f), lo = _mm512_set1_ps (-126.0f);
-  const __m512 c0 = _mm512_set1_ps (0.9999281168f), c1 = _mm512_set1_ps (0.6932609677f);
-  const __m512 c2 = _mm512_set1_ps (0.2426108569f), c3 = _mm512_set1_ps (0.0551714599f);
+  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, r, b;
 
   for (r = 0; r < n; r++) {
     const float *row = scores + r * T;
-    __m512 vmax = _mm512_set1_ps (-G_MAXFLOAT), m;
+    __m512 m = _mm512_set1_ps (row_max (row, T));
     float total = 0.0f;
 
-    for (x = 0; x < T; x += 16) {
-      __mmask16 mask = x + 16 <= T ? 0xffff : (__mmask16) ((1u << (T - x)) - 1);
-
-      vmax = _mm512_mask_max_ps (vmax, mask, vmax, _mm512_maskz_loadu_ps (mask, row + x));
-    }
-    m = _mm512_set1_ps (_mm512_reduce_max_ps (vmax));
     for (b = 0; b < nb; b++) {
       __m512 e[PBLOCK / 16], bmax = _mm512_setzero_ps (), k255;
       __m512i qsum = _mm512_setzero_si512 ();
@@ -428,15 +441,8 @@ probabilities_block_int8 (const float *scores, gsize T, gsize n, guint8 *p8, flo
 
       for (i = 0; i < PBLOCK / 16; i++) {
         gsize x0 = b * PBLOCK + i * 16;
-        __mmask16 mask = x0 + 16 <= T ? 0xffff : x0 < T ?
-            (__mmask16) ((1u << (T - x0)) - 1) : 0;
-        __m512 t = _mm512_max_ps (_mm512_mul_ps (_mm512_sub_ps (_mm512_maskz_loadu_ps (mask,
-                        row + x0), m), log2e), lo);
-        __m512 k = _mm512_roundscale_ps (t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m512 f = _mm512_sub_ps (t, k);
 
-        e[i] = _mm512_fmadd_ps (_mm512_fmadd_ps (_mm512_fmadd_ps (c3, f, c2), f, c1), f, c0);
-        e[i] = _mm512_maskz_scalef_ps (mask, e[i], k);
+        e[i] = exp_shifted (lanes_below (x0, T), row + x0, m);
         bmax = _mm512_max_ps (bmax, e[i]);
       }
       mb = _mm512_reduce_max_ps (bmax);
