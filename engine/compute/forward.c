@@ -119,15 +119,20 @@ static void
 parallel_gemm (W2veeSession *s, GemmJob *job)
 {
   GemmJob rest = *job;
+  gboolean prev_taken = FALSE;   /* the backend took g[k - 1]: it holds its input */
   guint k;
 
   if (s->dnnl != NULL) {
     rest.n_gemms = 0;
     for (k = 0; k < job->n_gemms; k++) {
       const Gemm *g = &job->g[k];
+      /* the products of one job read their inputs and write elsewhere (q, k, v) */
+      gboolean same_in = prev_taken && g->in == job->g[k - 1].in &&
+          g->ldi == job->g[k - 1].ldi && job->g[k - 1].out != g->in;
 
-      if (!w2vee_dnnl_linear (s, g->in, job->T, job->C, g->ldi, g->w, g->b, g->OC,
-              g->out, g->ldo, g->accumulate, g->gelu))
+      prev_taken = w2vee_dnnl_linear (s, g->in, job->T, job->C, g->ldi, g->w, g->b, g->OC,
+          g->out, g->ldo, g->accumulate, g->gelu, same_in);
+      if (!prev_taken)
         rest.g[rest.n_gemms++] = *g;
     }
     if (rest.n_gemms == 0)

@@ -662,6 +662,7 @@ typedef struct {
   gsize T;
   gsize esize;         /* bytes per element of in when it is not in32 */
   gboolean int8;       /* in is dnnl_src, quantized by each member for its rows */
+  gboolean quantize;   /* int8, and dnnl_src does not hold this input yet */
 } LinearJob;
 
 /* dnnl_src rows [t0, t1) = bf16 (in32 rows): every row a bucket reads, T rounded up. */
@@ -691,7 +692,7 @@ linear_part (gpointer data, guint i, guint n)
   if (r0 == r1)
     return;
   esize = j->in == (const void *) j->in32 ? sizeof (float) : j->esize;
-  if (j->int8) /* every row the buckets read: r1 rounded up for the last member */
+  if (j->quantize) /* every row the buckets read: r1 rounded up for the last member */
     w2vee_quantize_rows_u8 (j->in32 + r0 * K,
         (r1 + ROW_STEP - 1) / ROW_STEP * ROW_STEP - r0, K, K,
         (guint8 *) j->s->dnnl_src + r0 * K, j->s->dnnl_row_scale + r0);
@@ -733,7 +734,7 @@ linear_part (gpointer data, guint i, guint n)
 gboolean
 w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C, gsize ldi,
     const float *w, const float *b, gsize OC, float *out, gsize ldo,
-    gboolean accumulate, gboolean gelu)
+    gboolean accumulate, gboolean gelu, gboolean input_ready)
 {
   W2veeDnnl *d = s->dnnl;
   LinearJob j = { .s = s, .in = in, .in32 = in, .b = b, .out = out, .T = T };
@@ -746,13 +747,15 @@ w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C, gsize ldi
   if (j.kind == NULL || j.kind->slow)
     return FALSE;
   if (d->prepared->precision == W2VEE_PRECISION_BF16) {
-    w2vee_pool_run (s->pool, to_bf16_part, &j);
+    if (!input_ready)
+      w2vee_pool_run (s->pool, to_bf16_part, &j);
     j.in = s->dnnl_src;
     j.esize = sizeof (guint16);
   } else if (d->prepared->precision == W2VEE_PRECISION_INT8) {
     j.in = s->dnnl_src;
     j.esize = sizeof (guint8);
     j.int8 = TRUE;
+    j.quantize = !input_ready;
   }
   w2vee_pool_run (s->pool, linear_part, &j);
   return TRUE;
@@ -801,7 +804,7 @@ w2vee_dnnl_weight_bytes (const W2veeDnnl *d)
 gboolean
 w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C, gsize ldi,
     const float *w, const float *b, gsize OC, float *out, gsize ldo,
-    gboolean accumulate, gboolean gelu)
+    gboolean accumulate, gboolean gelu, gboolean input_ready)
 {
   return FALSE;
 }

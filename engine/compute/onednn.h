@@ -71,10 +71,12 @@ gsize w2vee_dnnl_weight_bytes (const W2veeDnnl *d);
 /* out (T, OC) = in (T, C) · wᵀ + b, then GELU with @gelu, or out += that with
  * @accumulate, split over the session's team: the dispatch point of forward.c for
  * weights the backend prepared. Returns FALSE (and computes nothing) for a weight it
- * did not prepare, the caller then runs the OpenBLAS path. */
+ * did not prepare, the caller then runs the OpenBLAS path. @input_ready: the previous
+ * call (which returned TRUE) had the same @in, @T, @C and @ldi, and @in has not changed
+ * since: its bf16 or int8 copy of the input is used again (q, k and v of a layer). */
 gboolean w2vee_dnnl_linear (W2veeSession *s, const float *in, gsize T, gsize C,
     gsize ldi, const float *w, const float *b, gsize OC, float *out, gsize ldo,
-    gboolean accumulate, gboolean gelu);
+    gboolean accumulate, gboolean gelu, gboolean input_ready);
 
 /* The weights the backend prepared from the model's @w (its reordered data, shared), or
  * NULL. */
