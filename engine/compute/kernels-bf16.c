@@ -514,8 +514,8 @@ context_block_int8 (const guint8 *p8, const float *ps, const float *inv, const g
   }
 }
 
-/* The front of work for int8 scores: q8, k8, then qs (T), ks (Tp), kz (Tp), all in the
- * 2 (T + Tp) Dh bytes of qb and kp. */
+/* Both products in int8 (layout above). @front (qb and kp's 2 (T + Tp) Dh bytes) holds
+ * q8, k8, then qs (T), ks (Tp), kz (Tp); @back (after pb) holds v8, vs, p8, ps. */
 W2VEE_VNNI_TARGET static void
 attention_int8 (const float *q, const float *k, const float *v, gsize ld, gsize T,
     gsize Dh, float scale, guint8 *front, guint8 *back, float *scores, float *ctx,

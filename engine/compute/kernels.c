@@ -266,24 +266,6 @@ layer_norm_clones (const float *in, gsize T, gsize C, gsize ldi, const float *g,
   }
 }
 
-/* One row (N) in place: row = exp (row - max (row)); returns the sum. */
-static inline float
-exp_row (float *row, gsize N)
-{
-  float max = row[0], sum = 0.0f;
-  gsize n;
-
-#pragma omp simd reduction(max:max)
-  for (n = 0; n < N; n++)
-    max = row[n] > max ? row[n] : max;
-#pragma omp simd reduction(+:sum)
-  for (n = 0; n < N; n++) {
-    row[n] = exp_approx (row[n] - max);
-    sum += row[n];
-  }
-  return sum;
-}
-
 W2VEE_CLONES static void
 softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
 {
@@ -292,8 +274,17 @@ softmax_rows_clones (float *s, gsize T, gsize N, gsize ld)
 
   for (t = 0; t < T; t++) {
     float *row = s + t * ld;
-    float inv = 1.0f / exp_row (row, N);
+    float max = row[0], sum = 0.0f, inv;
 
+#pragma omp simd reduction(max:max)
+    for (n = 0; n < N; n++)
+      max = row[n] > max ? row[n] : max;
+#pragma omp simd reduction(+:sum)
+    for (n = 0; n < N; n++) {
+      row[n] = exp_approx (row[n] - max);
+      sum += row[n];
+    }
+    inv = 1.0f / sum;
     for (n = 0; n < N; n++)
       row[n] *= inv;
   }
