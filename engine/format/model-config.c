@@ -360,8 +360,8 @@ w2vee_config_parse (const char *data, gsize len, const char *path,
       return FALSE;
     }
   }
-  if (cfg->n_heads > cfg->hidden_size ||
-      !check_divides (&doc, "num_attention_heads", cfg->hidden_size, cfg->n_heads,
+  /* (more heads than channels fails here too: hidden_size >= 1 is below n_heads) */
+  if (!check_divides (&doc, "num_attention_heads", cfg->hidden_size, cfg->n_heads,
           error))
     return FALSE;
   if (!check_divides (&doc, "num_conv_pos_embedding_groups", cfg->hidden_size,

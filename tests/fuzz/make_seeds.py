@@ -377,6 +377,8 @@ def main():
                                                  conv_bias=1)))
     put("config", "inconsistent", json.dumps(dict(base, conv_kernel=[10, 3],
                                                   num_attention_heads=7)))
+    # found by fuzz-config: more heads than channels failed without an error
+    put("config", "heads-above-hidden", json.dumps(dict(base, hidden_size=7)))
     put("config", "duplicate-key", '{"hidden_size": 768, "hidden_size": 8}')
     put("config", "escapes", '{"s": "\\u00e9\\ud83d\\ude00\\n", "n": -0.5e-3, '
         '"a": [[[], {}], null, true, false]}')

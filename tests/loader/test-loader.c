@@ -761,6 +761,10 @@ static const BadCase bad_cases[] = {
   { "/loader/bad/config/heads-divide", .cfg_key = "num_attention_heads",
     .cfg_value = "3",
     .code = W2VEE_ERROR_CONFIG, .message = "not divisible by num_attention_heads 3" },
+  /* found by fuzz-config: more heads than channels failed without an error */
+  { "/loader/bad/config/heads-above-hidden", .cfg_key = "num_attention_heads",
+    .cfg_value = "1000",
+    .code = W2VEE_ERROR_CONFIG, .message = "not divisible by num_attention_heads 1000" },
   { "/loader/bad/config/groups-divide", .cfg_key = "num_conv_pos_embedding_groups",
     .cfg_value = "3",
     .code = W2VEE_ERROR_CONFIG,
