@@ -345,7 +345,9 @@ test_attention (gconstpointer data)
   static const struct {
     gsize T;
     float q_amp;
-  } cases[] = { { 1, 3 }, { 5, 3 }, { 16, 3 }, { 33, 3 }, { 100, 3 }, { 600, 3 }, { 600, 6 } };
+  } cases[] = {
+    { 1, 3 }, { 5, 3 }, { 16, 3 }, { 33, 3 }, { 100, 3 }, { 600, 3 }, { 600, 6 },
+  };
   static const gsize Dhs[] = { 64, 128 };
   gboolean int8 = GPOINTER_TO_INT (data);
   double tol = int8 ? 6e-2 : 3e-2;
