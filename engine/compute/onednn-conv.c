@@ -434,10 +434,10 @@ w2vee_dnnl_pos_conv_on (const W2veeDnnlConv *c)
 
 /* Rows [t0, t0 + (b + 1) · ROW_STEP) of the product src · W with bucket @b: into
  * out (rows from t0 on, bf16 sessions), or into acc (from its row 0, int8) and then
- * scaled into out (plus @bias and GELU when @bias is not NULL). */
+ * scaled into out, plus @bias (C_out), then GELU with @gelu. */
 static void
 run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
-    Scratch *sc, gsize l, const float *bias, float *out)
+    Scratch *sc, gsize l, const float *bias, gboolean gelu, float *out)
 {
   gsize esize = c->int8 ? sizeof (guint8) : sizeof (guint16);
 
@@ -446,8 +446,7 @@ run_bucket (W2veeDnnlConv *c, const Shape *sh, guint member, guint b, gsize t0,
       sc->dnnl_scratch);
   if (c->int8)
     w2vee_dequantize_rows (sc->conv_acc, (b + 1) * ROW_STEP, sh->N, c->colsum[l],
-        sc->conv_row_scale + t0, c->scale[l], bias != NULL ? bias : c->zero_bias, FALSE,
-        bias != NULL, out + t0 * sh->N);
+        sc->conv_row_scale + t0, c->scale[l], bias, FALSE, gelu, out + t0 * sh->N);
 }
 
 gboolean
@@ -467,7 +466,7 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
     return FALSE;
   /* the rows computed twice (the last bucket) are overwritten whole: GELU stays single */
   *done_gelu = fuse_gelu && c->int8;
-  bias = *done_gelu ? (cl->b != NULL ? cl->b : c->zero_bias) : NULL;
+  bias = *done_gelu && cl->b != NULL ? cl->b : c->zero_bias;
   sh = &c->shapes[c->layer_shape[l]];
   KC = sh->KC;
   step = cl->stride * cl->c_in;
@@ -482,12 +481,12 @@ w2vee_dnnl_conv (W2veeSession *s, guint member, gsize l, const float *in, float 
   threads = omp_get_max_threads ();
   omp_set_num_threads (1);
   for (t0 = 0; rows - t0 >= CHUNK; t0 += CHUNK)
-    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, bias, out);
+    run_bucket (c, sh, member, N_BUCKETS - 1, t0, sc, l, bias, *done_gelu, out);
   rest = rows - t0;
   if (rest >= ROW_STEP)
-    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc, l, bias, out);
+    run_bucket (c, sh, member, rest / ROW_STEP - 1, t0, sc, l, bias, *done_gelu, out);
   if (rest % ROW_STEP != 0) /* the last 32 rows (rows >= 32), some of them again */
-    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc, l, bias, out);
+    run_bucket (c, sh, member, 0, rows - ROW_STEP, sc, l, bias, *done_gelu, out);
   omp_set_num_threads (threads);
   return TRUE;
 }

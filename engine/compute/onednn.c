@@ -670,11 +670,11 @@ static void
 to_bf16_part (gpointer data, guint i, guint n)
 {
   LinearJob *j = data;
-  gsize K = j->kind->K, t0, t1, x;
+  gsize K = j->kind->K, t0, t1;
 
   w2vee_split ((j->T + ROW_STEP - 1) / ROW_STEP * ROW_STEP, i, n, 1, &t0, &t1);
-  for (x = t0 * K; x < t1 * K; x++)
-    j->s->dnnl_src[x] = w2vee_to_bf16 (j->in32[x]);
+  if (t0 < t1)   /* the rows are contiguous: one row of (t1 - t0) · K values */
+    w2vee_bf16_row (j->in32 + t0 * K, (t1 - t0) * K, 1.0f, j->s->dnnl_src + t0 * K);
 }
 
 /* Member @i computes its rows [r0, r1) (multiples of ROW_STEP but for the last member),
