@@ -145,6 +145,17 @@ parallel_gemm (W2veeSession *s, GemmJob *job)
 /* Feature encoder                                                           */
 /* ------------------------------------------------------------------------- */
 
+/* y = GELU(y + b) (b may be NULL): the erf GELU in fp32 sessions, w2vee_gelu_lowp's
+ * in bf16 and int8 ones. */
+static void
+session_bias_gelu (const W2veeSession *s, float *y, gsize T, gsize C, const float *b)
+{
+  if (s->precision == W2VEE_PRECISION_FP32)
+    w2vee_bias_gelu (y, T, C, C, b);
+  else
+    w2vee_bias_gelu_lowp (y, T, C, C, b);
+}
+
 /* y is (rows, C) the raw conv output of layer @l: bias, norm and GELU in place. */
 static void
 conv_epilogue (W2veeSession *s, gsize l, float *y, gsize rows)
@@ -156,12 +167,16 @@ conv_epilogue (W2veeSession *s, gsize l, float *y, gsize rows)
       w2vee_bias_add (y, rows, c->c_out, c->c_out, c->b);
     w2vee_layer_norm (y, rows, c->c_out, c->c_out, c->norm_w, c->norm_b, 1e-5f, y,
         c->c_out);
-    w2vee_bias_gelu (y, rows, c->c_out, c->c_out, NULL);
+    session_bias_gelu (s, y, rows, c->c_out, NULL);
   } else if (l == 0) {
     /* GroupNorm(C, C) over the whole input, bias folded into the shift */
-    w2vee_scale_shift_gelu (y, rows, c->c_out, c->c_out, s->gn_scale, s->gn_shift);
+    if (s->precision == W2VEE_PRECISION_FP32)
+      w2vee_scale_shift_gelu (y, rows, c->c_out, c->c_out, s->gn_scale, s->gn_shift);
+    else
+      w2vee_scale_shift_gelu_lowp (y, rows, c->c_out, c->c_out, s->gn_scale,
+          s->gn_shift);
   } else {
-    w2vee_bias_gelu (y, rows, c->c_out, c->c_out, c->b);
+    session_bias_gelu (s, y, rows, c->c_out, c->b);
   }
 }
 
@@ -375,7 +390,7 @@ positional_add_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
   gsize D = m->cfg.hidden_size, i;
   float *h = s->h + t0 * D, *p = s->tmp + t0 * D;
 
-  w2vee_bias_gelu (p, t1 - t0, D, D, m->pos_b);
+  session_bias_gelu (s, p, t1 - t0, D, m->pos_b);
   for (i = 0; i < (t1 - t0) * D; i++)
     h[i] += p[i];
   if (!m->cfg.stable_layer_norm)

@@ -180,10 +180,46 @@ gelu_approx (float x)
   return x >= 0.0f ? x - 0.5f * x * e : 0.5f * x * e;
 }
 
+/* GELU for the bf16 and int8 sessions, whose products already round to 8 or 16
+ * bits: x·σ(v(x)) with v an odd quintic fitted to the erf GELU over [-10, 10] (x is
+ * clamped there inside v, where σ is within 2e-9 of 0 or 1; below -10 the result is
+ * 0), σ through 2^w with a quartic for 2^f on [-1/2, 1/2] (relative error 2.7e-6) and
+ * the exponent from the bits. Absolute error < 2.6e-5 everywhere, relative < 2.3e-5
+ * for x > 1 (float arithmetic included; /kernels/gelu-lowp checks it against erfc in
+ * double). A NaN x gives NaN. */
+W2VEE_INLINE float
+gelu_lowp (float x)
+{
+  float xc = x > -10.0f ? x : -10.0f;   /* a NaN becomes -10 here: w stays finite */
+  float x2, w, n, f, p;
+  union { gint32 i; float f; } scale;
+
+  xc = xc < 10.0f ? xc : 10.0f;
+  x2 = xc * xc;
+  /* w = -v(x)·log2(e): v = x (1.5950132 + x² (0.0740137 − 0.000703417 x²)) */
+  w = xc * (-2.301117659f + x2 * (-1.067791283e-1f + x2 * 1.014816575e-3f));
+  n = floorf (w + 0.5f);
+  f = w - n;
+  p = 9.569688962e-3f;
+  p = p * f + 5.591668699e-2f;
+  p = p * f + 2.402474436e-1f;
+  p = p * f + 6.931219755e-1f;
+  p = p * f + 9.999992660e-1f;
+  scale.i = ((gint32) n + 127) << 23;  /* |n| <= 30 */
+  /* below -10 the quotient would be x·3e-9, not GELU's < 1e-22: 0 (a NaN passes) */
+  return x < -10.0f ? 0.0f : x / (1.0f + p * scale.f);
+}
+
 float
 w2vee_gelu_fast (float x)
 {
   return gelu_approx (x);
+}
+
+float
+w2vee_gelu_lowp (float x)
+{
+  return gelu_lowp (x);
 }
 
 float
@@ -193,7 +229,7 @@ w2vee_gelu_ref (float x)
 }
 
 W2VEE_CLONES static void
-bias_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *b)
+bias_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *b, gboolean lowp)
 {
   /* y is (T,C), b is (C) or NULL */
   gsize t, c;
@@ -201,7 +237,13 @@ bias_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *b)
   for (t = 0; t < T; t++) {
     float *row = y + t * ld;
 
-    if (b) {
+    if (lowp && b) {
+      for (c = 0; c < C; c++)
+        row[c] = gelu_lowp (row[c] + b[c]);
+    } else if (lowp) {
+      for (c = 0; c < C; c++)
+        row[c] = gelu_lowp (row[c]);
+    } else if (b) {
       for (c = 0; c < C; c++)
         row[c] = gelu_approx (row[c] + b[c]);
     } else {
@@ -213,7 +255,7 @@ bias_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *b)
 
 W2VEE_CLONES static void
 scale_shift_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *scale,
-    const float *shift)
+    const float *shift, gboolean lowp)
 {
   /* y is (T,C), scale and shift are (C) */
   gsize t, c;
@@ -221,8 +263,13 @@ scale_shift_gelu_clones (float *y, gsize T, gsize C, gsize ld, const float *scal
   for (t = 0; t < T; t++) {
     float *row = y + t * ld;
 
-    for (c = 0; c < C; c++)
-      row[c] = gelu_approx (row[c] * scale[c] + shift[c]);
+    if (lowp) {
+      for (c = 0; c < C; c++)
+        row[c] = gelu_lowp (row[c] * scale[c] + shift[c]);
+    } else {
+      for (c = 0; c < C; c++)
+        row[c] = gelu_approx (row[c] * scale[c] + shift[c]);
+    }
   }
 }
 
@@ -368,14 +415,14 @@ dequantize_rows_clones (const gint32 *acc, gsize T, gsize N, const gint32 *colsu
 
     if (accumulate && gelu) {
       for (n = 0; n < N; n++)
-        o[n] = gelu_approx (o[n] + (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) +
+        o[n] = gelu_lowp (o[n] + (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) +
             b[n]);
     } else if (accumulate) {
       for (n = 0; n < N; n++)
         o[n] += (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n];
     } else if (gelu) {
       for (n = 0; n < N; n++)
-        o[n] = gelu_approx ((float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n]);
+        o[n] = gelu_lowp ((float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n]);
     } else {
       for (n = 0; n < N; n++)
         o[n] = (float) (a[n] - 128 * colsum[n]) * (rs * wscale[n]) + b[n];
@@ -458,14 +505,27 @@ w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8
 void
 w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b)
 {
-  bias_gelu_clones (y, T, C, ld, b);
+  bias_gelu_clones (y, T, C, ld, b, FALSE);
+}
+
+void
+w2vee_bias_gelu_lowp (float *y, gsize T, gsize C, gsize ld, const float *b)
+{
+  bias_gelu_clones (y, T, C, ld, b, TRUE);
 }
 
 void
 w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
     const float *shift)
 {
-  scale_shift_gelu_clones (y, T, C, ld, scale, shift);
+  scale_shift_gelu_clones (y, T, C, ld, scale, shift, FALSE);
+}
+
+void
+w2vee_scale_shift_gelu_lowp (float *y, gsize T, gsize C, gsize ld, const float *scale,
+    const float *shift)
+{
+  scale_shift_gelu_clones (y, T, C, ld, scale, shift, TRUE);
 }
 
 void

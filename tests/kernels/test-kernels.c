@@ -153,6 +153,61 @@ test_gelu_accuracy (void)
   g_assert_cmpfloat (max_abs, <, 1e-6);
 }
 
+/* The bf16 / int8 sessions' GELU against erfc in double: absolute error over the
+ * whole line, relative where x > 1; the kernels (bias and scale-shift forms) give the
+ * scalar's values to rounding (the vector clones may contract differently); NaN stays
+ * NaN. */
+static void
+test_gelu_lowp (void)
+{
+  double max_rel = 0.0, max_abs = 0.0;
+  float x, row[64], scale[64], shift[64], one[64], zero[64];
+  gsize c;
+
+  for (x = -30.0f; x <= 30.0f; x += 0.0009765625f) {
+    double ref = 0.5 * x * erfc (-x / sqrt (2.0));
+    double got = w2vee_gelu_lowp (x);
+
+    if (x > 1.0f)
+      max_rel = MAX (max_rel, fabs (got - ref) / ref);
+    max_abs = MAX (max_abs, fabs (got - ref));
+  }
+  g_test_message ("gelu lowp: max abs err %.3g, max rel err (x > 1) %.3g (tol 3e-5, "
+      "3e-5)", max_abs, max_rel);
+  g_assert_cmpfloat (max_abs, <, 3e-5);
+  g_assert_cmpfloat (max_rel, <, 3e-5);
+  g_assert_true (isnan (w2vee_gelu_lowp (NAN)));
+  g_assert_cmpfloat (w2vee_gelu_lowp (-1e6f), ==, 0.0f);
+  g_assert_cmpfloat (w2vee_gelu_lowp (1e6f), ==, 1e6f);
+
+  for (c = 0; c < 64; c++) {
+    row[c] = (float) c / 4.0f - 8.0f;
+    scale[c] = 0.5f + (float) c / 64.0f;
+    shift[c] = (float) c / 32.0f - 1.0f;
+    one[c] = 1.0f;
+    zero[c] = 0.0f;
+  }
+  {
+    float a[64], b[64];
+
+    memcpy (a, row, sizeof a);
+    memcpy (b, row, sizeof b);
+    w2vee_bias_gelu_lowp (a, 1, 64, 64, shift);
+    w2vee_scale_shift_gelu_lowp (b, 1, 64, 64, scale, shift);
+    for (c = 0; c < 64; c++) {
+      g_assert_cmpfloat_with_epsilon (a[c], w2vee_gelu_lowp (row[c] + shift[c]),
+          1e-6 * (1.0f + fabsf (a[c])));
+      g_assert_cmpfloat_with_epsilon (b[c], w2vee_gelu_lowp (row[c] * scale[c] +
+              shift[c]), 1e-6 * (1.0f + fabsf (b[c])));
+    }
+    memcpy (a, row, sizeof a);
+    w2vee_scale_shift_gelu_lowp (a, 1, 64, 64, one, zero);
+    for (c = 0; c < 64; c++)
+      g_assert_cmpfloat_with_epsilon (a[c], w2vee_gelu_lowp (row[c]),
+          1e-6 * (1.0f + fabsf (a[c])));
+  }
+}
+
 /* Softmax through the approximate exp: rows sum to 1 and match exp in double. */
 static void
 test_softmax_accuracy (void)
@@ -291,7 +346,7 @@ test_quantize_rows_s8 (void)
 }
 
 /* The int8 dequantizer (with and without accumulation and GELU) against the formula
- * in double. */
+ * in double; its GELU is w2vee_gelu_lowp's (absolute error < 2.6e-5). */
 static void
 test_dequantize_rows (void)
 {
@@ -323,7 +378,8 @@ test_dequantize_rows (void)
           v += base[t * N + n];
         if (gelu)
           v = 0.5 * v * (1.0 + erf (v / sqrt (2.0)));
-        g_assert_cmpfloat (fabs (out[t * N + n] - v), <=, 1e-5 * (1.0 + fabs (v)));
+        g_assert_cmpfloat (fabs (out[t * N + n] - v), <=, 1e-5 * (1.0 + fabs (v)) +
+            (gelu ? 2.6e-5 : 0.0));
       }
   }
 }
@@ -431,6 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/softmax-nan", test_softmax_nan);
   g_test_add_func ("/kernels/quantize-rows", test_quantize_rows);
   g_test_add_func ("/kernels/dequantize-rows", test_dequantize_rows);
+  g_test_add_func ("/kernels/gelu-lowp", test_gelu_lowp);
   g_test_add_func ("/kernels/quantize-rows-s8", test_quantize_rows_s8);
   g_test_add_data_func ("/kernels/attention-bf16", GINT_TO_POINTER (FALSE),
       test_attention);
