@@ -182,7 +182,7 @@ gelu_approx (float x)
 
 /* GELU for the bf16 and int8 sessions, whose products already round to 8 or 16
  * bits: x·σ(v(x)) with v an odd quintic fitted to the erf GELU over [-10, 10] (x is
- * clamped there inside v, where σ is within 2e-9 of 0 or 1; below -10 the result is
+ * clamped there inside v, where σ is within 3e-9 of 0 or 1; below -10 the result is
  * 0), σ through 2^w with a quartic for 2^f on [-1/2, 1/2] (relative error 2.7e-6) and
  * the exponent from the bits. Absolute error < 2.6e-5 everywhere, relative < 2.3e-5
  * for x > 1 (float arithmetic included; /kernels/gelu-lowp checks it against erfc in

@@ -68,7 +68,7 @@ float w2vee_gelu_ref (float x);
 
 /* GELU for the bf16 and int8 sessions (their products round to 8 or 16 bits):
  * x·σ(v(x)) with v a fitted odd quintic; absolute error < 2.6e-5 against the erf
- * GELU, in about half w2vee_gelu_fast's time (kernels.c). */
+ * GELU, in about half w2vee_gelu_fast's time (docs/performance.md). */
 float w2vee_gelu_lowp (float x);
 
 /* Rounds f32 to bf16, to nearest even (finite inputs). */
