@@ -109,7 +109,8 @@ gemm_part (gpointer data, guint i, guint n)
     w2vee_linear (g->in, j->T, j->C, g->ldi, g->w + o0 * j->C, g->gelu ? NULL :
         (g->b ? g->b + o0 : NULL), o1 - o0, g->out + o0, g->ldo, g->accumulate);
     if (g->gelu)
-      w2vee_bias_gelu (g->out + o0, j->T, o1 - o0, g->ldo, g->b ? g->b + o0 : NULL);
+      w2vee_bias_gelu (g->out + o0, j->T, o1 - o0, g->ldo, g->b ? g->b + o0 : NULL,
+          FALSE);
   }
 }
 
@@ -145,15 +146,12 @@ parallel_gemm (W2veeSession *s, GemmJob *job)
 /* Feature encoder                                                           */
 /* ------------------------------------------------------------------------- */
 
-/* y = GELU(y + b) (b may be NULL): the erf GELU in fp32 sessions, w2vee_gelu_lowp's
- * in bf16 and int8 ones. */
-static void
-session_bias_gelu (const W2veeSession *s, float *y, gsize T, gsize C, const float *b)
+/* The GELU the engine applies itself: the exact erf one in fp32 sessions,
+ * w2vee_gelu_lowp's in bf16 and int8 ones (their products round to 16 or 8 bits). */
+static gboolean
+session_gelu_lowp (const W2veeSession *s)
 {
-  if (s->precision == W2VEE_PRECISION_FP32)
-    w2vee_bias_gelu (y, T, C, C, b);
-  else
-    w2vee_bias_gelu_lowp (y, T, C, C, b);
+  return s->precision != W2VEE_PRECISION_FP32;
 }
 
 /* y is (rows, C) the raw conv output of layer @l: bias, norm and GELU in place. */
@@ -167,16 +165,13 @@ conv_epilogue (W2veeSession *s, gsize l, float *y, gsize rows)
       w2vee_bias_add (y, rows, c->c_out, c->c_out, c->b);
     w2vee_layer_norm (y, rows, c->c_out, c->c_out, c->norm_w, c->norm_b, 1e-5f, y,
         c->c_out);
-    session_bias_gelu (s, y, rows, c->c_out, NULL);
+    w2vee_bias_gelu (y, rows, c->c_out, c->c_out, NULL, session_gelu_lowp (s));
   } else if (l == 0) {
     /* GroupNorm(C, C) over the whole input, bias folded into the shift */
-    if (s->precision == W2VEE_PRECISION_FP32)
-      w2vee_scale_shift_gelu (y, rows, c->c_out, c->c_out, s->gn_scale, s->gn_shift);
-    else
-      w2vee_scale_shift_gelu_lowp (y, rows, c->c_out, c->c_out, s->gn_scale,
-          s->gn_shift);
+    w2vee_scale_shift_gelu (y, rows, c->c_out, c->c_out, s->gn_scale, s->gn_shift,
+        session_gelu_lowp (s));
   } else {
-    session_bias_gelu (s, y, rows, c->c_out, c->b);
+    w2vee_bias_gelu (y, rows, c->c_out, c->c_out, c->b, session_gelu_lowp (s));
   }
 }
 
@@ -390,7 +385,7 @@ positional_add_rows (W2veeSession *s, gsize t0, gsize t1, gconstpointer arg)
   gsize D = m->cfg.hidden_size, i;
   float *h = s->h + t0 * D, *p = s->tmp + t0 * D;
 
-  session_bias_gelu (s, p, t1 - t0, D, m->pos_b);
+  w2vee_bias_gelu (p, t1 - t0, D, D, m->pos_b, session_gelu_lowp (s));
   for (i = 0; i < (t1 - t0) * D; i++)
     h[i] += p[i];
   if (!m->cfg.stable_layer_norm)

@@ -503,29 +503,16 @@ w2vee_quantize_rows_u8_ref (const float *in, gsize T, gsize K, gsize ldi, guint8
 /* The entry points of the target_clones kernels above (see W2VEE_CLONES). */
 
 void
-w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b)
+w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b, gboolean lowp)
 {
-  bias_gelu_clones (y, T, C, ld, b, FALSE);
-}
-
-void
-w2vee_bias_gelu_lowp (float *y, gsize T, gsize C, gsize ld, const float *b)
-{
-  bias_gelu_clones (y, T, C, ld, b, TRUE);
+  bias_gelu_clones (y, T, C, ld, b, lowp);
 }
 
 void
 w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
-    const float *shift)
+    const float *shift, gboolean lowp)
 {
-  scale_shift_gelu_clones (y, T, C, ld, scale, shift, FALSE);
-}
-
-void
-w2vee_scale_shift_gelu_lowp (float *y, gsize T, gsize C, gsize ld, const float *scale,
-    const float *shift)
-{
-  scale_shift_gelu_clones (y, T, C, ld, scale, shift, TRUE);
+  scale_shift_gelu_clones (y, T, C, ld, scale, shift, lowp);
 }
 
 void

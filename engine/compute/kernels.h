@@ -34,17 +34,15 @@ void w2vee_conv1d (const float *in, gsize C, gsize S, const float *w, gsize K, g
 void w2vee_conv1d_k3s2 (const float *in, gsize C, const float *w, const float *w02,
     gsize OC, float *out, gsize T_out, float *d1, float *d3, float *m2);
 
-/* y is (T,C) with row stride ld: y = gelu(y + b) with the exact erf GELU; b may be NULL. */
-void w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b);
+/* y is (T,C) with row stride ld: y = gelu(y + b), b may be NULL; the exact erf GELU,
+ * or with @lowp the bf16 / int8 sessions' (w2vee_gelu_lowp). */
+void w2vee_bias_gelu (float *y, gsize T, gsize C, gsize ld, const float *b,
+    gboolean lowp);
 
-/* y is (T,C) with row stride ld: y = gelu(y·scale + shift), scale and shift (C). */
+/* y is (T,C) with row stride ld: y = gelu(y·scale + shift), scale and shift (C); the
+ * GELU as w2vee_bias_gelu's. */
 void w2vee_scale_shift_gelu (float *y, gsize T, gsize C, gsize ld, const float *scale,
-    const float *shift);
-
-/* The same two with the bf16 / int8 sessions' GELU (w2vee_gelu_lowp). */
-void w2vee_bias_gelu_lowp (float *y, gsize T, gsize C, gsize ld, const float *b);
-void w2vee_scale_shift_gelu_lowp (float *y, gsize T, gsize C, gsize ld,
-    const float *scale, const float *shift);
+    const float *shift, gboolean lowp);
 
 /* y is (T,C) with row stride ld: y += b. */
 void w2vee_bias_add (float *y, gsize T, gsize C, gsize ld, const float *b);

@@ -192,8 +192,8 @@ test_gelu_lowp (void)
 
     memcpy (a, row, sizeof a);
     memcpy (b, row, sizeof b);
-    w2vee_bias_gelu_lowp (a, 1, 64, 64, shift);
-    w2vee_scale_shift_gelu_lowp (b, 1, 64, 64, scale, shift);
+    w2vee_bias_gelu (a, 1, 64, 64, shift, TRUE);
+    w2vee_scale_shift_gelu (b, 1, 64, 64, scale, shift, TRUE);
     for (c = 0; c < 64; c++) {
       g_assert_cmpfloat_with_epsilon (a[c], w2vee_gelu_lowp (row[c] + shift[c]),
           1e-6 * (1.0f + fabsf (a[c])));
@@ -201,7 +201,7 @@ test_gelu_lowp (void)
               shift[c]), 1e-6 * (1.0f + fabsf (b[c])));
     }
     memcpy (a, row, sizeof a);
-    w2vee_scale_shift_gelu_lowp (a, 1, 64, 64, one, zero);
+    w2vee_scale_shift_gelu (a, 1, 64, 64, one, zero, TRUE);
     for (c = 0; c < 64; c++)
       g_assert_cmpfloat_with_epsilon (a[c], w2vee_gelu_lowp (row[c]),
           1e-6 * (1.0f + fabsf (a[c])));
