@@ -45,10 +45,17 @@
 /* int8 P v: keys in blocks of PBLOCK, each with its own scale per query row */
 #define PBLOCK 64
 
+/* x rounded up to a multiple of n: Tp = round_up (T, 16), Tb = round_up (T, PBLOCK). */
+static inline gsize
+round_up (gsize x, gsize n)
+{
+  return (x + n - 1) / n * n;
+}
+
 gsize
 w2vee_attention_bf16_work (gsize T, gsize Dh)
 {
-  gsize Tp = (T + 15) / 16 * 16, Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK;
+  gsize Tp = round_up (T, 16), Tb = round_up (T, PBLOCK);
   gsize int8_bytes = Tb * Dh + Dh * sizeof (float) + ROWS * Tb +
       ROWS * (Tb / PBLOCK) * sizeof (float);
 
@@ -126,7 +133,7 @@ pack_keys (const float *k, gsize ld, gsize T, gsize Dh, guint16 *kp)
 W2VEE_BF16_TARGET static void
 pack_values (const float *v, gsize ld, gsize T, gsize Dh, guint16 *vp)
 {
-  gsize Tp = (T + 15) / 16 * 16, u, d;
+  gsize Tp = round_up (T, 16), u, d;
   guint16 a[128], b[128];
 
   for (u = 0; u < Tp; u += 2) {   /* rows u, u + 1 (zero past T) as 16 pairs per block */
@@ -153,7 +160,7 @@ W2VEE_BF16_TARGET static void
 scores_block (const guint16 *qb, const guint16 *kp, gsize T, gsize Dh, gsize t0,
     float *scores)
 {
-  gsize Tp = (T + 15) / 16 * 16, half = Dh / 2, ub, p, r;
+  gsize Tp = round_up (T, 16), half = Dh / 2, ub, p, r;
   const guint32 *q32[ROWS];
 
   for (r = 0; r < ROWS; r++)   /* rows past T repeat the last one, never stored */
@@ -186,7 +193,7 @@ W2VEE_BF16_TARGET static void
 context_block (const guint16 *pb, const float *inv, const guint16 *vp, gsize T, gsize Dh,
     gsize t0, float *ctx, gsize ldc)
 {
-  gsize Tp = (T + 15) / 16 * 16, pairs = Tp / 2, dg, p, r, d;
+  gsize Tp = round_up (T, 16), pairs = Tp / 2, dg, p, r, d;
   const guint32 *p32[ROWS];
 
   for (r = 0; r < ROWS; r++)
@@ -260,7 +267,7 @@ W2VEE_VNNI_TARGET static void
 pack_keys_int8 (const float *k, gsize ld, gsize T, gsize Dh, guint8 *k8, float *ks,
     gint32 *kz)
 {
-  gsize Tp = (T + 15) / 16 * 16, u, p;
+  gsize Tp = round_up (T, 16), u, p;
   guint32 *k32 = (guint32 *) k8, row[32];   /* a row's Dh / 4 quads */
 
   if (T % 16)   /* the last block's lanes past T */
@@ -285,7 +292,7 @@ W2VEE_VNNI_TARGET static void
 scores_block_int8 (const guint8 *q8, const float *qs, const guint8 *k8, const float *ks,
     const gint32 *kz, gsize T, gsize Dh, gsize t0, float *scores)
 {
-  gsize Tp = (T + 15) / 16 * 16, quads = Dh / 4, ub, p, r;
+  gsize Tp = round_up (T, 16), quads = Dh / 4, ub, p, r;
   const guint32 *q32[ROWS];
   float rs[ROWS];
 
@@ -359,7 +366,7 @@ exp_shifted (__mmask16 mask, const float *x, __m512 m)
 W2VEE_BF16_TARGET static void
 probabilities_block (const float *scores, gsize T, gsize n, guint16 *pb, float *inv)
 {
-  gsize Tp = (T + 15) / 16 * 16, r, x;
+  gsize Tp = round_up (T, 16), r, x;
 
   for (r = 0; r < n; r++) {
     const float *row = scores + r * T;
@@ -384,7 +391,7 @@ probabilities_block (const float *scores, gsize T, gsize n, guint16 *pb, float *
 W2VEE_VNNI_TARGET static void
 pack_values_int8 (const float *v, gsize ld, gsize T, gsize Dh, guint8 *v8, float *vs)
 {
-  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, u, d, j;
+  gsize Tb = round_up (T, PBLOCK), u, d, j;
   __m512 amax[8], inv[8];   /* Dh <= 128: 8 vectors of 16 columns */
 
   for (d = 0; d < Dh / 16; d++)
@@ -426,7 +433,7 @@ W2VEE_VNNI_TARGET static void
 probabilities_block_int8 (const float *scores, gsize T, gsize n, guint8 *p8, float *ps,
     float *inv)
 {
-  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, r, b;
+  gsize Tb = round_up (T, PBLOCK), nb = Tb / PBLOCK, r, b;
 
   for (r = 0; r < n; r++) {
     const float *row = scores + r * T;
@@ -473,7 +480,7 @@ W2VEE_VNNI_TARGET static void
 context_block_int8 (const guint8 *p8, const float *ps, const float *inv, const guint8 *v8,
     const float *vs, gsize T, gsize Dh, gsize t0, float *ctx, gsize ldc)
 {
-  gsize Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, nb = Tb / PBLOCK, dg, b, p, r;
+  gsize Tb = round_up (T, PBLOCK), nb = Tb / PBLOCK, dg, b, p, r;
 
   for (dg = 0; dg < Dh / 32; dg++) {
     const guint8 *w0 = v8 + (dg * 2) * (Tb / 4) * 64, *w1 = w0 + (Tb / 4) * 64;
@@ -521,7 +528,7 @@ attention_int8 (const float *q, const float *k, const float *v, gsize ld, gsize 
     gsize Dh, float scale, guint8 *front, guint8 *back, float *scores, float *ctx,
     gsize ldc)
 {
-  gsize Tp = (T + 15) / 16 * 16, Tb = (T + PBLOCK - 1) / PBLOCK * PBLOCK, t;
+  gsize Tp = round_up (T, 16), Tb = round_up (T, PBLOCK), t;
   guint8 *q8 = front, *k8 = q8 + T * Dh, *v8 = back, *p8;
   float *qs = (float *) (k8 + Tp * Dh), *ks = qs + T, *vs, *ps;
   gint32 *kz = (gint32 *) (ks + Tp), unused;
@@ -550,7 +557,7 @@ w2vee_attention_head_bf16 (const float *q, const float *k, const float *v, gsize
     gsize T, gsize Dh, float scale, gboolean int8, float *scores, guint16 *work,
     float *ctx, gsize ldc)
 {
-  gsize Tp = (T + 15) / 16 * 16, t;
+  gsize Tp = round_up (T, 16), t;
   guint16 *qb = work, *kp = qb + T * Dh, *vp = kp + Tp * Dh, *pb = vp + Tp * Dh;
 
   if (T == 0)
